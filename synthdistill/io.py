@@ -1,0 +1,94 @@
+"""Reading and writing records: JSONL with precise errors, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+class DataError(ValueError):
+    """Bad input data; the message names the file, the line and the field."""
+
+
+@contextmanager
+def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temp file next to ``path`` and rename it over ``path`` on success.
+
+    DVC therefore never sees (or caches) a half-written output.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    encoding = None if "b" in mode else "utf-8"
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write rows as UTF-8 JSONL (Japanese stays readable) atomically; return the count."""
+    count = 0
+    with atomic_open(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write pretty JSON atomically (metrics files are diffed in git)."""
+    with atomic_open(path) as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=False)
+        handle.write("\n")
+
+
+def read_jsonl(
+    path: str | Path, required: Iterable[str] = (), allow_empty: bool = False
+) -> list[dict[str, Any]]:
+    """Read JSONL; every problem is reported as ``file:line: what``."""
+    source = Path(path)
+    if not source.exists():
+        raise DataError(f"{source}: file not found")
+    required = tuple(required)
+    rows: list[dict[str, Any]] = []
+    with source.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"{source}:{lineno}: invalid UTF-8 at byte {exc.start}; "
+                    "re-encode the file as UTF-8"
+                ) from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"{source}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})"
+                ) from None
+            if not isinstance(row, dict):
+                raise DataError(
+                    f"{source}:{lineno}: expected a JSON object, got {type(row).__name__}"
+                )
+            for field in required:
+                if field not in row:
+                    raise DataError(f"{source}:{lineno}: missing field '{field}'")
+                if row[field] is None or (isinstance(row[field], str) and not row[field].strip()):
+                    raise DataError(f"{source}:{lineno}: field '{field}' is empty")
+            rows.append(row)
+    if not rows and not allow_empty:
+        raise DataError(f"{source}: file is empty (no records)")
+    return rows

@@ -1,0 +1,142 @@
+"""Typed, validated params.yaml sections; a bad value fails at stage start, naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ParamsError(ValueError):
+    """params.yaml is missing a key or holds a bad value."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_choice(kind: str, value: str, choices: list[str] | tuple[str, ...]) -> str:
+    """Raise a ParamsError like "Unknown method 'fewgenn'; choose one of: ..."."""
+    if value not in choices:
+        raise ParamsError(f"Unknown {kind} '{value}'; choose one of: {', '.join(sorted(choices))}")
+    return value
+
+
+class TaskParams(Section):
+    language: str = Field(min_length=2, max_length=3)
+    kind: Literal["classification"] = "classification"
+    source: str
+    description: str
+    labels: dict[str, str]
+    text_max_chars: int = Field(default=400, gt=0)
+    seed_per_label: int = Field(default=8, ge=0)
+    test_per_label: int = Field(default=40, gt=0)
+    path: str | None = None  # for file sources
+    text_field: str = "text"
+    label_field: str = "label"
+    teacher_model: str | None = None  # overrides teacher.model for this task
+
+    @field_validator("labels")
+    @classmethod
+    def _two_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        if len(labels) < 2:
+            raise ValueError("a classification task needs at least two labels")
+        return labels
+
+
+class TeacherParams(Section):
+    backend: str = "llamacpp"
+    model: str = "qwen2.5-0.5b-instruct"
+    threads: int = Field(default=2, gt=0)
+    parallel: int = Field(default=8, gt=0)
+    context: int = Field(default=4096, gt=0)
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+
+
+class GenerateParams(Section):
+    method: str = "fewgen"
+    budget: int = Field(default=200, gt=0)
+    shots: int = Field(default=4, ge=0)
+    temperature: float = Field(default=0.95, ge=0)
+    top_p: float = Field(default=0.9, gt=0, le=1)
+    max_tokens: int = Field(default=96, gt=0)
+    seed: int = 0
+
+
+class PreprocessParams(Section):
+    min_chars: int = Field(default=30, ge=0)
+    max_chars: int = Field(default=600, gt=0)
+    near_dup_threshold: float = Field(default=0.7, gt=0, le=1)
+    contamination_threshold: float = Field(default=0.5, gt=0, le=1)
+    num_perm: int = Field(default=128, gt=0)
+    balance: bool = False
+    seed: int = 0
+
+
+class TrainParams(Section):
+    student: str = "minilm-l6"
+    lr: float = Field(default=5e-5, gt=0)
+    epochs: int = Field(default=4, gt=0)
+    batch_size: int = Field(default=16, gt=0)
+    max_length: int = Field(default=128, gt=0)
+    seed: int = 0
+
+
+class TeacherPromptingParams(Section):
+    max_tokens: int = Field(default=8, gt=0)
+    max_examples: int | None = Field(default=None, gt=0)
+
+
+class PrepareParams(Section):
+    seed: int = 0
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "teacher": TeacherParams,
+    "generate": GenerateParams,
+    "preprocess": PreprocessParams,
+    "train": TrainParams,
+    "teacher_prompting": TeacherPromptingParams,
+    "prepare": PrepareParams,
+}
+
+
+def _format(err: ValidationError, where: str) -> str:
+    lines = [f"{where}: invalid params"]
+    for item in err.errors():
+        loc = ".".join(str(p) for p in item["loc"])
+        lines.append(f"  {where}.{loc}: {item['msg']} (got {item.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_raw(path: str | Path = "params.yaml") -> dict[str, Any]:
+    file = Path(path)
+    if not file.exists():
+        raise ParamsError(f"{file}: not found")
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{file}: expected a mapping at the top level")
+    return data
+
+
+def load_section(name: str, path: str | Path = "params.yaml") -> Any:
+    """Load and validate one top-level section of params.yaml."""
+    check_choice("params section", name, list(SECTIONS))
+    raw = load_raw(path).get(name, {}) or {}
+    try:
+        return SECTIONS[name].model_validate(raw)
+    except ValidationError as err:
+        raise ParamsError(_format(err, f"{path}: {name}")) from None
+
+
+def load_task(name: str, path: str | Path = "params.yaml") -> TaskParams:
+    """Load and validate ``tasks.<name>``."""
+    tasks = load_raw(path).get("tasks", {}) or {}
+    check_choice("task", name, list(tasks))
+    try:
+        return TaskParams.model_validate(tasks[name])
+    except ValidationError as err:
+        raise ParamsError(_format(err, f"{path}: tasks.{name}")) from None

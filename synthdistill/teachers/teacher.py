@@ -1,0 +1,117 @@
+"""The Teacher: a backend behind the cache, with a usage ledger and a progress bar."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from synthdistill.teachers.base import Completion, TeacherBackend, TeacherError, TeacherRequest
+from synthdistill.teachers.cache import TeacherCache, cache_key
+
+
+@dataclass
+class Usage:
+    """What a stage spent on its teacher (written to metrics/<task>/*usage.json)."""
+
+    requests: int = 0  # samples asked for
+    cache_hits: int = 0  # answered from the cache
+    teacher_calls: int = 0  # answered by the backend (requests - cache_hits)
+    prompt_tokens: int = 0  # of backend calls
+    completion_tokens: int = 0  # of backend calls
+    seconds: float = 0.0  # wall time spent in backend calls
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 2)
+        data["completion_tokens_per_s"] = (
+            round(self.completion_tokens / self.seconds, 1) if self.seconds else 0.0
+        )
+        return data
+
+
+class Teacher:
+    """Every call goes through here: cache lookup, concurrent backend calls, ledger."""
+
+    def __init__(
+        self, backend: TeacherBackend, cache: TeacherCache, progress: bool = True
+    ) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.identity = backend.identity()
+        self.usage = Usage()
+        self.progress = progress
+
+    def generate(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[list[Completion]]:
+        """Return ``n`` completions per request; each finished call is cached at once."""
+        flat: list[tuple[int, int, TeacherRequest, str]] = []
+        for ridx, request in enumerate(requests):
+            for sidx in range(request.n):
+                single = request.sample(sidx)
+                flat.append((ridx, sidx, single, cache_key(self.identity, single, sidx)))
+        results: list[list[Completion | None]] = [[None] * r.n for r in requests]
+        todo: list[tuple[int, int, TeacherRequest, str]] = []
+        for ridx, sidx, single, key in flat:
+            hit = self.cache.get(key)
+            if hit is None:
+                todo.append((ridx, sidx, single, key))
+            else:
+                results[ridx][sidx] = hit
+        self.usage.requests += len(flat)
+        self.usage.cache_hits += len(flat) - len(todo)
+        if todo:
+            self._run(todo, results, desc)
+        return [[c for c in row if c is not None] for row in results]
+
+    def _run(
+        self,
+        todo: list[tuple[int, int, TeacherRequest, str]],
+        results: list[list[Completion | None]],
+        desc: str,
+    ) -> None:
+        model = str(self.identity.get("model", ""))
+        bar = tqdm(total=len(todo), desc=desc, unit="call", disable=not self.progress)
+        start = time.perf_counter()
+        workers = max(1, self.backend.concurrency)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures: dict[Future[Completion], tuple[int, int, str]] = {
+                    pool.submit(self.backend.complete, single): (ridx, sidx, key)
+                    for ridx, sidx, single, key in todo
+                }
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    failure: BaseException | None = None
+                    for future in done:
+                        exc = future.exception()
+                        if exc is not None:
+                            failure = failure or exc
+                            continue
+                        ridx, sidx, key = futures[future]
+                        completion = replace(future.result(), key=key, cached=False)
+                        self.cache.put(key, completion, model)
+                        results[ridx][sidx] = completion
+                        self.usage.teacher_calls += 1
+                        self.usage.prompt_tokens += completion.prompt_tokens
+                        self.usage.completion_tokens += completion.completion_tokens
+                        bar.update(1)
+                    if failure is not None:
+                        for future in pending:
+                            future.cancel()
+                        finished = self.usage.teacher_calls
+                        raise TeacherError(
+                            f"{self.backend.name} teacher failed after {finished} finished "
+                            f"calls (they are cached; re-running resumes): {failure}"
+                        ) from failure
+        finally:
+            self.usage.seconds += time.perf_counter() - start
+            bar.close()
+
+    def close(self) -> None:
+        self.backend.close()
+        self.cache.close()
