@@ -53,15 +53,33 @@ def write_json(path: str | Path, data: Any) -> None:
         handle.write("\n")
 
 
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file; errors name the file and position."""
+    source = Path(path)
+    if not source.exists():
+        raise DataError(f"{source}: file not found")
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{source}:{exc.lineno}: malformed JSON ({exc.msg})") from None
+
+
 def read_jsonl(
     path: str | Path, required: Iterable[str] = (), allow_empty: bool = False
 ) -> list[dict[str, Any]]:
     """Read JSONL; every problem is reported as ``file:line: what``."""
+    return [row for _, row in read_jsonl_numbered(path, required, allow_empty)]
+
+
+def read_jsonl_numbered(
+    path: str | Path, required: Iterable[str] = (), allow_empty: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
+    """Like :func:`read_jsonl`, with each record's line number."""
     source = Path(path)
     if not source.exists():
         raise DataError(f"{source}: file not found")
     required = tuple(required)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     with source.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
             try:
@@ -88,7 +106,7 @@ def read_jsonl(
                     raise DataError(f"{source}:{lineno}: missing field '{field}'")
                 if row[field] is None or (isinstance(row[field], str) and not row[field].strip()):
                     raise DataError(f"{source}:{lineno}: field '{field}' is empty")
-            rows.append(row)
+            rows.append((lineno, row))
     if not rows and not allow_empty:
         raise DataError(f"{source}: file is empty (no records)")
     return rows

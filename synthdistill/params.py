@@ -33,9 +33,12 @@ class TaskParams(Section):
     text_max_chars: int = Field(default=400, gt=0)
     seed_per_label: int = Field(default=8, ge=0)
     test_per_label: int = Field(default=40, gt=0)
-    path: str | None = None  # for file sources
+    path: str | None = None  # file path (source=file) or dataset name (source=hf)
+    hf_config: str | None = None  # datasets config name (source=hf)
+    hf_split: str = "train"  # datasets split (source=hf)
     text_field: str = "text"
     label_field: str = "label"
+    label_map: dict[str, str] | None = None  # raw label value -> task label name
     teacher_model: str | None = None  # overrides teacher.model for this task
 
     @field_validator("labels")
@@ -71,6 +74,8 @@ class PreprocessParams(Section):
     max_chars: int = Field(default=600, gt=0)
     near_dup_threshold: float = Field(default=0.7, gt=0, le=1)
     contamination_threshold: float = Field(default=0.5, gt=0, le=1)
+    # share of word tokens in the task language's script below which a row is mixed_language
+    min_language_share: float = Field(default=0.5, ge=0, le=1)
     num_perm: int = Field(default=128, gt=0)
     balance: bool = False
     seed: int = 0
@@ -88,6 +93,7 @@ class TrainParams(Section):
 class TeacherPromptingParams(Section):
     max_tokens: int = Field(default=8, gt=0)
     max_examples: int | None = Field(default=None, gt=0)
+    latency_probe: int = Field(default=8, ge=0)
 
 
 class PrepareParams(Section):

@@ -1,0 +1,45 @@
+"""Stage generate: the chosen method turns teacher calls into labelled examples."""
+
+from pathlib import Path
+
+from synthdistill.io import read_jsonl, write_json, write_jsonl
+from synthdistill.methods import GenerationContext, get_method
+from synthdistill.params import load_section, load_task
+from synthdistill.stage import log, parser, run
+from synthdistill.teachers import build_teacher
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--seed", type=Path, required=True, help="labelled seed examples")
+    p.add_argument("--pool", type=Path, required=True, help="unlabelled pool (retrieval)")
+    p.add_argument("--out", type=Path, required=True, help="generated examples (JSONL)")
+    p.add_argument("--rejected", type=Path, required=True, help="unparseable outputs + reason")
+    p.add_argument("--report", type=Path, required=True, help="parse counts (JSON)")
+    p.add_argument("--usage", type=Path, required=True, help="teacher usage ledger (JSON)")
+    args = p.parse_args()
+    task = load_task(args.task, args.params)
+    params = load_section("generate", args.params)
+    method = get_method(params.method)  # validates before the teacher loads
+    teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
+    seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
+    pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True)
+    try:
+        ctx = GenerationContext(args.task, task, params, teacher, seeds, pool)
+        result = method.generate(ctx)
+    finally:
+        write_json(args.usage, teacher.usage.as_dict())
+        teacher.close()
+    write_jsonl(args.out, result.rows)
+    write_jsonl(args.rejected, result.rejected)
+    counts = result.counts()
+    write_json(args.report, counts)
+    log.info(
+        "generate %s (%s): %d examples, %d rejected %s; teacher %s",
+        args.task, params.method, len(result.rows), len(result.rejected),
+        counts["rejected"], teacher.usage.as_dict(),
+    )
+
+
+if __name__ == "__main__":
+    run(main)

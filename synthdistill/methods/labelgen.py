@@ -1,0 +1,82 @@
+"""FewGen / ZeroGen: label-conditioned generation, zero-shot or from k seed examples."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.parsing import parse_generated
+from synthdistill.methods.prompts import render
+from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
+
+
+def label_schedule(labels: list[str], budget: int) -> list[str]:
+    """Spread ``budget`` teacher calls over labels round-robin (equal per label +-1)."""
+    return [labels[i % len(labels)] for i in range(budget)]
+
+
+@dataclass(frozen=True)
+class LabelConditionedGeneration:
+    """One teacher call per budget unit: a prompt for one label, zero- or few-shot."""
+
+    name: str
+    few_shot: bool
+
+    def generate(self, ctx: GenerationContext) -> GenerationResult:
+        task, params, lang = ctx.task, ctx.params, ctx.task.language
+        labels = list(task.labels)
+        seeds_by_label: dict[str, list[Example]] = {label: [] for label in labels}
+        for row in ctx.seed_rows:
+            seeds_by_label.setdefault(row["label"], []).append(row)
+        shots = params.shots if self.few_shot else 0
+        if shots and not any(seeds_by_label.values()):
+            raise ValueError(f"method '{self.name}' needs seed examples; the seed set is empty")
+        template = f"labelgen_user_{'fewshot' if shots else 'zeroshot'}"
+        system = render(lang, "labelgen_system", task_description=task.description)
+        rng = random.Random(params.seed)
+        requests: list[TeacherRequest] = []
+        meta: list[tuple[str, list[str]]] = []
+        for i, label in enumerate(label_schedule(labels, params.budget)):
+            pool = seeds_by_label[label]
+            chosen = rng.sample(pool, min(shots, len(pool))) if shots else []
+            user = render(
+                lang,
+                template if chosen else "labelgen_user_zeroshot",
+                label=label,
+                label_description=task.labels[label],
+                examples="\n".join(f"- {row['text']}" for row in chosen),
+            )
+            sampling = SamplingParams(
+                temperature=params.temperature,
+                top_p=params.top_p,
+                max_tokens=params.max_tokens,
+                seed=params.seed * 1_000_003 + i,
+            )
+            requests.append(
+                TeacherRequest(
+                    messages=(Message("system", system), Message("user", user)), params=sampling
+                )
+            )
+            meta.append((label, [row["id"] for row in chosen]))
+        outputs = ctx.teacher.generate(requests, desc=f"{self.name} {ctx.task_name}")
+        result = GenerationResult()
+        for i, ((label, seed_ids), samples) in enumerate(zip(meta, outputs, strict=True)):
+            completion = samples[0]
+            text, reason = parse_generated(completion, label, labels, lang)
+            row: Example = {
+                "id": f"{ctx.task_name}-{self.name}-{i:05d}",
+                "text": text if text is not None else completion.text,
+                "label": label,
+                "lineage": {
+                    "method": self.name,
+                    "template": template if seed_ids else "labelgen_user_zeroshot",
+                    "seed_ids": seed_ids,
+                    "teacher_call": completion.key,
+                },
+            }
+            if text is None:
+                result.rejected.append({**row, "reason": reason})
+            else:
+                result.rows.append(row)
+        return result

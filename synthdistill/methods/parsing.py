@@ -1,0 +1,80 @@
+"""Turn a teacher's raw output into one example, or reject it with a reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from synthdistill.teachers.base import Completion
+
+REFUSALS = {
+    "en": (
+        "i'm sorry",
+        "i am sorry",
+        "i cannot",
+        "i can't",
+        "as an ai",
+        "i am unable",
+        "i'm unable",
+        "unable to rewrite",
+    ),
+    "ja": ("申し訳", "できません", "お答えできません", "書き換えできません"),
+}
+# Leading format labels the teacher sometimes adds ("Example 2:", "Headline:", "Text:").
+_PREFIX = re.compile(
+    r"^\s*(?:\*\*)?(?:example|text|output|answer|sentence|article|headline|input|例|文|出力|回答)"
+    r"\s*\d*\s*(?:\*\*)?\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_LABEL_TAG = re.compile(r"(?:label|category|topic|ラベル|カテゴリ)\s*[:：]\s*([^\n.,;]+)", re.I)
+
+
+def clean_text(text: str) -> str:
+    """Strip format prefixes, markdown emphasis and wrapping quotes; join paragraphs."""
+    text = text.strip()
+    for _ in range(2):
+        text = _PREFIX.sub("", text).strip()
+    text = text.replace("**", "")
+    text = re.sub(r"\s*\n+\s*", " ", text).strip()
+    if len(text) >= 2 and text[0] in "\"'“「『" and text[-1] in "\"'”」』":
+        text = text[1:-1].strip()
+    return text
+
+
+def parse_generated(
+    completion: Completion, label: str, labels: Iterable[str], lang: str
+) -> tuple[str | None, str]:
+    """Return ``(text, "ok")`` or ``(None, reason)`` for one generated example."""
+    raw = completion.text or ""
+    if not raw.strip():
+        return None, "empty"
+    if completion.finish_reason == "length":
+        return None, "truncated"
+    lowered = raw.lower()
+    for phrase in REFUSALS.get(lang, ()) + REFUSALS["en"]:
+        if phrase in lowered[:200]:
+            return None, "refused"
+    others = {other.lower() for other in labels if other != label}
+    tag = _LABEL_TAG.search(raw)
+    if tag and tag.group(1).strip().lower() in others:
+        return None, "mislabelled"
+    # Drop a trailing "Label: x" line that matches the target, then clean.
+    text = clean_text(_LABEL_TAG.sub("", raw) if tag else raw)
+    if not text:
+        return None, "empty"
+    return text, "ok"
+
+
+def parse_label(answer: str, labels: Iterable[str]) -> str | None:
+    """Map a classification answer to exactly one label, or None if ambiguous/absent."""
+    labels = list(labels)
+    text = clean_text(answer).lower().strip(" .。*")
+    for label in labels:
+        if text == label.lower():
+            return label
+    found = [label for label in labels if re.search(rf"\b{re.escape(label.lower())}", text)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:  # answer names several: take the first one mentioned
+        return min(found, key=lambda lab: text.find(lab.lower()))
+    return None

@@ -1,0 +1,33 @@
+"""What every stage script shares: argument parsing and clean failure messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from synthdistill.assets import AssetError
+from synthdistill.io import DataError
+from synthdistill.params import ParamsError
+from synthdistill.teachers.base import TeacherError
+
+log = logging.getLogger("synthdistill")
+EXPECTED = (DataError, ParamsError, TeacherError, AssetError, FileNotFoundError)
+
+
+def parser(description: str | None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--task", required=True, help="task name (a key of tasks: in params.yaml)")
+    p.add_argument("--params", default="params.yaml", help="params file")
+    return p
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run a stage; expected failures print one clear message and exit 2."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        main()
+    except EXPECTED as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,32 @@
+from synthdistill.methods.parsing import clean_text, parse_generated, parse_label
+from synthdistill.teachers.base import Completion
+
+LABELS = ["business", "sports", "tech"]
+
+
+def _c(text: str, finish: str = "stop") -> Completion:
+    return Completion(text, finish)
+
+
+def test_accepts_and_cleans() -> None:
+    text, reason = parse_generated(_c('Example: "Stocks rose sharply today."'), "business", LABELS, "en")
+    assert (text, reason) == ("Stocks rose sharply today.", "ok")
+    assert clean_text("**Headline:** Big win\n\nThe team won.") == "Big win The team won."
+
+
+def test_rejections_have_reasons() -> None:
+    assert parse_generated(_c("   "), "tech", LABELS, "en") == (None, "empty")
+    assert parse_generated(_c("The market", "length"), "tech", LABELS, "en") == (None, "truncated")
+    assert parse_generated(_c("I'm sorry, I can't help"), "tech", LABELS, "en")[1] == "refused"
+    assert parse_generated(_c("申し訳ありませんが"), "tech", LABELS, "ja")[1] == "refused"
+    bad = _c("Arsenal won 2-0 at home.\nCategory: sports")
+    assert parse_generated(bad, "tech", LABELS, "en") == (None, "mislabelled")
+    ok = parse_generated(bad, "sports", LABELS, "en")
+    assert ok == ("Arsenal won 2-0 at home.", "ok")
+
+
+def test_parse_label() -> None:
+    assert parse_label("Sports", LABELS) == "sports"
+    assert parse_label("Category: tech.", LABELS) == "tech"
+    assert parse_label("This is about business news", LABELS) == "business"
+    assert parse_label("weather", LABELS) is None

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from synthdistill.methods import get_method
+from synthdistill.params import ParamsError, load_section, load_task
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_repo_params_are_valid() -> None:
+    params = REPO / "params.yaml"
+    for name in ("teacher", "generate", "preprocess", "train", "teacher_prompting", "prepare"):
+        load_section(name, params)
+    for task in yaml.safe_load(params.read_text())["tasks"]:
+        load_task(task, params)
+
+
+def test_every_params_knob_has_a_comment() -> None:
+    for lineno, line in enumerate((REPO / "params.yaml").read_text().splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith(">-"):
+            continue
+        key, _, value = stripped.partition(":")
+        if value.strip() and not value.strip().startswith(">") and line.startswith("  "):
+            # nested leaf (not label descriptions, which are free text)
+            if "labels" in key or line.startswith("      "):
+                continue
+            assert "#" in value, f"params.yaml:{lineno}: knob '{key}' has no comment"
+
+
+def _write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_bad_values_name_the_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"train": {"lr": -1, "epochs": 2}})
+    with pytest.raises(ParamsError, match=r"train\.lr"):
+        load_section("train", path)
+    path = _write(tmp_path, {"train": {"learning_rate": 0.1}})
+    with pytest.raises(ParamsError, match=r"train\.learning_rate"):
+        load_section("train", path)
+
+
+def test_unknown_names_list_valid_choices(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="Unknown method 'fewgenn'; choose one of: .*fewgen"):
+        get_method("fewgenn")
+    path = _write(tmp_path, {"tasks": {"a": {}}})
+    with pytest.raises(ParamsError, match="Unknown task 'b'; choose one of: a"):
+        load_task("b", path)
+    path = _write(tmp_path, {"tasks": {"a": {"language": "en", "source": "x"}}})
+    with pytest.raises(ParamsError, match=r"tasks\.a\.description"):
+        load_task("a", path)
