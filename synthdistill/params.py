@@ -40,6 +40,7 @@ class TaskParams(Section):
     label_field: str = "label"
     label_map: dict[str, str] | None = None  # raw label value -> task label name
     teacher_model: str | None = None  # overrides teacher.model for this task
+    attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
 
     @field_validator("labels")
     @classmethod
@@ -66,6 +67,7 @@ class GenerateParams(Section):
     temperature: float = Field(default=0.95, ge=0)
     top_p: float = Field(default=0.9, gt=0, le=1)
     max_tokens: int = Field(default=96, gt=0)
+    diversity: bool = False  # add a sub-topic from tasks.<task>.attributes to each prompt
     seed: int = 0
 
 

@@ -16,6 +16,20 @@ def label_schedule(labels: list[str], budget: int) -> list[str]:
     return [labels[i % len(labels)] for i in range(budget)]
 
 
+def _attribute(
+    attributes: dict[str, list[str]] | None, label: str, call: int, enabled: bool
+) -> str | None:
+    """The sub-topic for a call (diversity variant): cycles through the label's list."""
+    if not enabled:
+        return None
+    options = (attributes or {}).get(label) or []
+    if not options:
+        raise ValueError(
+            f"generate.diversity is on but tasks.<task>.attributes has no list for '{label}'"
+        )
+    return options[call % len(options)]
+
+
 @dataclass(frozen=True)
 class LabelConditionedGeneration:
     """One teacher call per budget unit: a prompt for one label, zero- or few-shot."""
@@ -36,7 +50,7 @@ class LabelConditionedGeneration:
         system = render(lang, "labelgen_system", task_description=task.description)
         rng = random.Random(params.seed)
         requests: list[TeacherRequest] = []
-        meta: list[tuple[str, list[str]]] = []
+        meta: list[tuple[str, list[str], str | None]] = []
         for i, label in enumerate(label_schedule(labels, params.budget)):
             pool = seeds_by_label[label]
             chosen = rng.sample(pool, min(shots, len(pool))) if shots else []
@@ -47,6 +61,9 @@ class LabelConditionedGeneration:
                 label_description=task.labels[label],
                 examples="\n".join(f"- {row['text']}" for row in chosen),
             )
+            attribute = _attribute(task.attributes, label, i, params.diversity)
+            if attribute:
+                user += "\n" + render(lang, "labelgen_attribute", attribute=attribute)
             sampling = SamplingParams(
                 temperature=params.temperature,
                 top_p=params.top_p,
@@ -58,10 +75,12 @@ class LabelConditionedGeneration:
                     messages=(Message("system", system), Message("user", user)), params=sampling
                 )
             )
-            meta.append((label, [row["id"] for row in chosen]))
+            meta.append((label, [row["id"] for row in chosen], attribute))
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} {ctx.task_name}")
         result = GenerationResult()
-        for i, ((label, seed_ids), samples) in enumerate(zip(meta, outputs, strict=True)):
+        for i, ((label, seed_ids, attribute), samples) in enumerate(
+            zip(meta, outputs, strict=True)
+        ):
             completion = samples[0]
             text, reason = parse_generated(completion, label, labels, lang)
             row: Example = {
@@ -72,6 +91,7 @@ class LabelConditionedGeneration:
                     "method": self.name,
                     "template": template if seed_ids else "labelgen_user_zeroshot",
                     "seed_ids": seed_ids,
+                    "attribute": attribute,
                     "teacher_call": completion.key,
                 },
             }
