@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from synthdistill.methods.base import GenerationContext, GenerationMethod, GenerationResult
 from synthdistill.methods.labelgen import LabelConditionedGeneration
+from synthdistill.methods.synthesizrr import RetrievalAugmentedGeneration
 from synthdistill.params import check_choice
 
 METHODS: dict[str, GenerationMethod] = {
     "zerogen": LabelConditionedGeneration("zerogen", few_shot=False),
     "fewgen": LabelConditionedGeneration("fewgen", few_shot=True),
+    "synthesizrr": RetrievalAugmentedGeneration(),
 }
 
 

@@ -20,6 +20,7 @@ class GenerationContext:
     teacher: Teacher
     seed_rows: list[Example]
     pool_rows: list[Example] = field(default_factory=list)  # unlabelled use only
+    retrieved: list[Example] = field(default_factory=list)  # seed -> passage rows (retrieve)
 
 
 @dataclass

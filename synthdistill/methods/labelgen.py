@@ -19,7 +19,7 @@ def label_schedule(labels: list[str], budget: int) -> list[str]:
 def _attribute(
     attributes: dict[str, list[str]] | None, label: str, call: int, enabled: bool
 ) -> str | None:
-    """The sub-topic for a call (diversity variant): cycles through the label's list."""
+    """The sub-topic of the label's ``call``-th prompt (diversity variant), cycling."""
     if not enabled:
         return None
     options = (attributes or {}).get(label) or []
@@ -61,7 +61,7 @@ class LabelConditionedGeneration:
                 label_description=task.labels[label],
                 examples="\n".join(f"- {row['text']}" for row in chosen),
             )
-            attribute = _attribute(task.attributes, label, i, params.diversity)
+            attribute = _attribute(task.attributes, label, i // len(labels), params.diversity)
             if attribute:
                 user += "\n" + render(lang, "labelgen_attribute", attribute=attribute)
             sampling = SamplingParams(

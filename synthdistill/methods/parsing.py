@@ -16,10 +16,11 @@ REFUSALS = {
         "as an ai",
         "i am unable",
         "i'm unable",
-        "unable to rewrite",
     ),
     "ja": ("申し訳", "できません", "お答えできません", "書き換えできません"),
 }
+# What a SynthesizRR prompt tells the teacher to answer when a passage does not fit.
+REJECTION_STRING = "UNABLE TO REWRITE"
 # Leading format labels the teacher sometimes adds ("Example 2:", "Headline:", "Text:").
 _PREFIX = re.compile(
     r"^\s*(?:\*\*)?(?:example|text|output|answer|sentence|article|headline|input|例|文|出力|回答)"
@@ -51,6 +52,8 @@ def parse_generated(
     if completion.finish_reason == "length":
         return None, "truncated"
     lowered = raw.lower()
+    if REJECTION_STRING.lower() in lowered:
+        return None, "unable_to_rewrite"
     for phrase in REFUSALS.get(lang, ()) + REFUSALS["en"]:
         if phrase in lowered[:200]:
             return None, "refused"
