@@ -13,6 +13,7 @@ def main() -> None:
     p = parser(__doc__)
     p.add_argument("--seed", type=Path, required=True, help="labelled seed examples")
     p.add_argument("--pool", type=Path, required=True, help="unlabelled pool (retrieval)")
+    p.add_argument("--retrieved", type=Path, help="seed -> passage rows (synthesizrr)")
     p.add_argument("--out", type=Path, required=True, help="generated examples (JSONL)")
     p.add_argument("--rejected", type=Path, required=True, help="unparseable outputs + reason")
     p.add_argument("--report", type=Path, required=True, help="parse counts (JSON)")
@@ -24,8 +25,9 @@ def main() -> None:
     teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
     pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True)
+    retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
     try:
-        ctx = GenerationContext(args.task, task, params, teacher, seeds, pool)
+        ctx = GenerationContext(args.task, task, params, teacher, seeds, pool, retrieved)
         result = method.generate(ctx)
     finally:
         write_json(args.usage, teacher.usage.as_dict())

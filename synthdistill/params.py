@@ -115,7 +115,7 @@ class RetrievalParams(Section):
     retriever: str = "dense"  # bm25 | dense
     dense_model: str = "auto"  # auto (minilm-l6 for en, e5-small otherwise) | minilm-l6 | e5-small
     extra_sources: list[str] = Field(default_factory=list)  # packaged corpora (gensim_lee, ...)
-    min_passage_chars: int = Field(default=40, ge=1)
+    min_passage_words: int = Field(default=8, ge=1)
     max_passage_chars: int = Field(default=1000, gt=0)
     leak_threshold: float = Field(default=0.5, gt=0, le=1)
     num_perm: int = Field(default=128, gt=0)
@@ -129,8 +129,6 @@ class RetrievalParams(Section):
     def _band_order(self) -> RetrievalParams:
         if self.band_low > self.band_high:
             raise ValueError(f"band_low ({self.band_low}) is above band_high ({self.band_high})")
-        if self.min_passage_chars > self.max_passage_chars:
-            raise ValueError("min_passage_chars is above max_passage_chars")
         return self
 
 

@@ -1,0 +1,1 @@
+"""SynthesizRR content sourcing: the passage corpus, retrievers and per-seed retrieval."""
