@@ -9,6 +9,9 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
+# Spinning OpenMP threads starve llama.cpp and torch on a 2-core machine.
+export OMP_WAIT_POLICY := PASSIVE
+export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install repro test test-fast lint bench clean
 

@@ -32,7 +32,7 @@ _LABEL_TAG = re.compile(r"(?:label|category|topic|ラベル|カテゴリ)\s*[:�
 
 def clean_text(text: str) -> str:
     """Strip format prefixes, markdown emphasis and wrapping quotes; join paragraphs."""
-    text = text.strip()
+    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", text.strip())
     for _ in range(2):
         text = _PREFIX.sub("", text).strip()
     text = text.replace("**", "")

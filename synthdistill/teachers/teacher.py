@@ -46,7 +46,9 @@ class Teacher:
         self.usage = Usage()
         self.progress = progress
 
-    def generate(self, requests: Sequence[TeacherRequest], desc: str = "teacher") -> list[list[Completion]]:
+    def generate(
+        self, requests: Sequence[TeacherRequest], desc: str = "teacher"
+    ) -> list[list[Completion]]:
         """Return ``n`` completions per request; each finished call is cached at once."""
         flat: list[tuple[int, int, TeacherRequest, str]] = []
         for ridx, request in enumerate(requests):
@@ -76,39 +78,49 @@ class Teacher:
         model = str(self.identity.get("model", ""))
         bar = tqdm(total=len(todo), desc=desc, unit="call", disable=not self.progress)
         start = time.perf_counter()
-        workers = max(1, self.backend.concurrency)
+        finished = 0
+        failure: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=max(1, self.backend.concurrency))
+        futures: dict[Future[Completion], tuple[int, int, str]] = {}
+
+        def collect(done: set[Future[Completion]]) -> None:
+            nonlocal failure, finished
+            for future in done:
+                if future.cancelled():
+                    continue
+                exc = future.exception()
+                if exc is not None:
+                    failure = failure or exc
+                    continue
+                ridx, sidx, key = futures[future]
+                completion = replace(future.result(), key=key, cached=False)
+                self.cache.put(key, completion, model)
+                results[ridx][sidx] = completion
+                finished += 1
+                self.usage.teacher_calls += 1
+                self.usage.prompt_tokens += completion.prompt_tokens
+                self.usage.completion_tokens += completion.completion_tokens
+                bar.update(1)
+
         try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures: dict[Future[Completion], tuple[int, int, str]] = {
-                    pool.submit(self.backend.complete, single): (ridx, sidx, key)
-                    for ridx, sidx, single, key in todo
-                }
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    failure: BaseException | None = None
-                    for future in done:
-                        exc = future.exception()
-                        if exc is not None:
-                            failure = failure or exc
-                            continue
-                        ridx, sidx, key = futures[future]
-                        completion = replace(future.result(), key=key, cached=False)
-                        self.cache.put(key, completion, model)
-                        results[ridx][sidx] = completion
-                        self.usage.teacher_calls += 1
-                        self.usage.prompt_tokens += completion.prompt_tokens
-                        self.usage.completion_tokens += completion.completion_tokens
-                        bar.update(1)
-                    if failure is not None:
-                        for future in pending:
-                            future.cancel()
-                        finished = self.usage.teacher_calls
-                        raise TeacherError(
-                            f"{self.backend.name} teacher failed after {finished} finished "
-                            f"calls (they are cached; re-running resumes): {failure}"
-                        ) from failure
+            for ridx, sidx, single, key in todo:
+                futures[pool.submit(self.backend.complete, single)] = (ridx, sidx, key)
+            pending = set(futures)
+            while pending and failure is None:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                collect(done)
+            if failure is not None:
+                # Queued calls are dropped; calls already running still finish and are
+                # cached, so nothing the backend computed is lost.
+                for future in pending:
+                    future.cancel()
+                collect(wait(pending).done)
+                raise TeacherError(
+                    f"{self.backend.name} teacher failed after {finished} finished calls "
+                    f"(they are cached; re-running resumes): {failure}"
+                ) from failure
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             self.usage.seconds += time.perf_counter() - start
             bar.close()
 

@@ -1,0 +1,91 @@
+"""Teacher backends behind one cached interface; :func:`build_teacher` picks one from params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthdistill.assets import REGISTRY, resolve_model
+from synthdistill.params import TeacherParams, check_choice
+from synthdistill.teachers.base import (
+    Completion,
+    Message,
+    SamplingParams,
+    TeacherBackend,
+    TeacherError,
+    TeacherRequest,
+)
+from synthdistill.teachers.cache import TeacherCache, cache_key
+from synthdistill.teachers.teacher import Teacher, Usage
+
+BACKENDS = ("llamacpp", "openai", "transformers")
+
+__all__ = [
+    "BACKENDS",
+    "Completion",
+    "Message",
+    "SamplingParams",
+    "Teacher",
+    "TeacherBackend",
+    "TeacherCache",
+    "TeacherError",
+    "TeacherRequest",
+    "Usage",
+    "build_backend",
+    "build_teacher",
+    "cache_key",
+    "supports_chat",
+]
+
+
+def supports_chat(model: str) -> bool:
+    """Whether ``model`` (registry name or local GGUF path) has a chat template.
+
+    Base models (e.g. ``gemma3-270m``) need raw-prompt requests. Unknown names (hub or
+    server-side models) are assumed to chat.
+    """
+    if model in REGISTRY:
+        return REGISTRY[model].chat
+    path = Path(model).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        from synthdistill.teachers.llamacpp import gguf_has_chat_template
+
+        return gguf_has_chat_template(path)
+    return True
+
+
+def build_backend(params: TeacherParams, model: str | None = None) -> TeacherBackend:
+    """The backend ``params.backend`` names, for ``model`` (default ``params.model``)."""
+    check_choice("teacher backend", params.backend, BACKENDS)
+    name = model or params.model
+    if params.backend == "llamacpp":
+        from synthdistill.teachers.llamacpp import LlamaCppBackend
+
+        return LlamaCppBackend(
+            resolve_model(name),
+            threads=params.threads,
+            parallel=params.parallel,
+            context=params.context,
+        )
+    if params.backend == "transformers":
+        from synthdistill.teachers.transformers_backend import TransformersBackend
+
+        return TransformersBackend(resolve_model(name), threads=params.threads)
+    from synthdistill.teachers.openai_backend import OpenAIBackend
+
+    return OpenAIBackend(
+        name,
+        concurrency=params.parallel,
+        timeout=params.timeout,
+        max_retries=params.max_retries,
+    )
+
+
+def build_teacher(
+    params: TeacherParams,
+    model: str | None = None,
+    cache: TeacherCache | None = None,
+    progress: bool = True,
+) -> Teacher:
+    """A cached :class:`Teacher` for ``params`` (``model`` overrides ``params.model``)."""
+    backend = build_backend(params, model)
+    return Teacher(backend, cache if cache is not None else TeacherCache(), progress=progress)

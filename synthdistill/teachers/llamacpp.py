@@ -1,0 +1,259 @@
+"""In-process llama.cpp teacher (``xllamacpp``): concurrent calls are batched into slots."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+import threading
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from synthdistill.assets import REGISTRY, ResolvedModel, resolve_model
+from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
+
+# GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
+_GGUF_SCALARS = {
+    0: "B",
+    1: "b",
+    2: "H",
+    3: "h",
+    4: "I",
+    5: "i",
+    6: "f",
+    7: "?",
+    10: "Q",
+    11: "q",
+    12: "d",
+}
+_MAX_SEED = 0xFFFFFFFF  # llama.cpp's "random seed" sentinel; never send it
+
+
+def _read(handle: BinaryIO, fmt: str) -> Any:
+    size = struct.calcsize("<" + fmt)
+    data = handle.read(size)
+    if len(data) != size:
+        raise ValueError("truncated GGUF header")
+    return struct.unpack("<" + fmt, data)[0]
+
+
+def _read_str(handle: BinaryIO) -> str:
+    return handle.read(_read(handle, "Q")).decode("utf-8", errors="replace")
+
+
+def _read_value(handle: BinaryIO, vtype: int, keep: bool) -> Any:
+    if vtype in _GGUF_SCALARS:
+        return _read(handle, _GGUF_SCALARS[vtype])
+    if vtype == 8:
+        if keep:
+            return _read_str(handle)
+        handle.seek(_read(handle, "Q"), os.SEEK_CUR)
+        return None
+    if vtype == 9:
+        etype, count = _read(handle, "I"), _read(handle, "Q")
+        if etype in _GGUF_SCALARS and not keep:
+            handle.seek(count * struct.calcsize("<" + _GGUF_SCALARS[etype]), os.SEEK_CUR)
+            return None
+        items = [_read_value(handle, etype, keep) for _ in range(count)]
+        return items if keep else None
+    raise ValueError(f"unknown GGUF value type {vtype}")
+
+
+def gguf_metadata(path: str | Path, keys: set[str]) -> dict[str, Any]:
+    """Read the given metadata ``keys`` from a GGUF file header (missing keys are absent)."""
+    found: dict[str, Any] = {}
+    with Path(path).open("rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ValueError(f"{path}: not a GGUF file")
+        version = _read(handle, "I")
+        if version < 2:
+            raise ValueError(f"{path}: GGUF version {version} is not supported")
+        _read(handle, "Q")  # tensor count
+        for _ in range(_read(handle, "Q")):
+            key = _read_str(handle)
+            value = _read_value(handle, _read(handle, "I"), key in keys)
+            if key in keys:
+                found[key] = value
+                if len(found) == len(keys):
+                    break
+    return found
+
+
+def gguf_has_chat_template(path: str | Path) -> bool:
+    """True if the GGUF file carries a chat template (instruct models do, base models don't)."""
+    meta = gguf_metadata(path, {"tokenizer.chat_template"})
+    return bool(meta.get("tokenizer.chat_template"))
+
+
+def _resolve(model: ResolvedModel | str | os.PathLike[str]) -> ResolvedModel:
+    resolved = model if isinstance(model, ResolvedModel) else resolve_model(os.fspath(model))
+    if not resolved.local or not Path(resolved.path).is_file():
+        raise TeacherError(
+            f"llamacpp backend needs a local GGUF file; '{resolved.name}' resolved to "
+            f"'{resolved.path}' (use a registry name or a path to a .gguf file)"
+        )
+    return resolved
+
+
+def server_params(
+    path: str,
+    threads: int,
+    parallel: int,
+    context: int,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    alias: str | None = None,
+    api_key: str | None = None,
+    verbose: bool = False,
+) -> Any:
+    """``xllamacpp.CommonParams`` for a llama.cpp server (``context`` is per slot)."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = path
+    params.n_parallel = parallel
+    params.n_ctx = context * parallel  # the KV cache is split evenly between the slots
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.warmup = False
+    params.ui = False
+    params.hostnames = [host]
+    params.port = port  # 0 = a free port, see Server.listening_address
+    # llama.cpp's log threshold is process-wide: 1 keeps errors only, 3 is its chatty default.
+    params.verbosity = 3 if verbose else 1
+    if alias:
+        params.model_alias = {alias}
+    if api_key:
+        params.api_keys = [api_key]
+    return params
+
+
+def start_server(params: Any) -> Any:
+    """Start ``xllamacpp.Server`` and wait until its engine loop serves requests.
+
+    Deleting a Server whose loop has not started yet hangs forever (xllamacpp
+    2026.10), so a one-token request proves the loop is up before we hand it out.
+    """
+    import xllamacpp
+
+    server = xllamacpp.Server(params)
+    server.handle_completions({"prompt": "a", "max_tokens": 1, "temperature": 0.0})
+    return server
+
+
+class LlamaCppBackend:
+    """A GGUF model served in-process by llama.cpp (``xllamacpp``).
+
+    ``parallel`` slots decode concurrent requests as one batch, so ``concurrency`` is
+    ``parallel``; ``context`` is the token budget of ONE request (prompt + completion).
+    """
+
+    name = "llamacpp"
+
+    def __init__(
+        self,
+        model: ResolvedModel | str | os.PathLike[str],
+        threads: int = 2,
+        parallel: int = 4,
+        context: int = 2048,
+        chat: bool | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.model = _resolve(model)
+        self.concurrency = parallel
+        self.context = context
+        if chat is None:
+            asset = REGISTRY.get(self.model.name)
+            try:
+                chat = asset.chat if asset else gguf_has_chat_template(self.model.path)
+            except (OSError, ValueError) as err:
+                raise TeacherError(f"cannot read model '{self.model.path}': {err}") from None
+        self.chat = chat
+        registered = self.model.name in REGISTRY
+        self._display = self.model.name if registered else Path(self.model.path).name
+        # The engine always opens an HTTP listener too; a random key keeps it private.
+        params = server_params(
+            self.model.path,
+            threads,
+            parallel,
+            context,
+            api_key=secrets.token_hex(16),
+            verbose=verbose,
+        )
+        try:
+            self._server: Any = start_server(params)
+        except Exception as err:
+            raise TeacherError(f"llama.cpp could not load '{self.model.path}': {err}") from None
+        self._lock = threading.Lock()
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self._display, "sha256": self.model.sha256}
+
+    def _payload(self, request: TeacherRequest) -> dict[str, Any]:
+        p = request.params
+        payload: dict[str, Any] = {
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "top_p": p.top_p,
+            "top_k": p.top_k,
+            "seed": p.seed % _MAX_SEED,
+            "stream": False,
+        }
+        if p.stop:
+            payload["stop"] = list(p.stop)
+        if request.prompt is not None:
+            payload["prompt"] = request.prompt
+        else:
+            payload["messages"] = request.rendered()["messages"]
+        return payload
+
+    def complete(self, request: TeacherRequest) -> Completion:
+        if request.messages and not self.chat:
+            raise TeacherError(
+                f"model '{self._display}' has no chat template (a base model): send a raw "
+                "prompt (TeacherRequest(prompt=...)) or choose an instruct model"
+            )
+        server = self._server
+        if server is None:
+            raise TeacherError("llamacpp backend is closed")
+        payload = self._payload(request)
+        try:
+            if request.prompt is not None:
+                response = server.handle_completions(payload)
+            else:
+                response = server.handle_chat_completions(payload)
+        except Exception as err:  # request-shape errors surface as ValueError/RuntimeError
+            raise TeacherError(f"llama.cpp rejected the request: {err}") from None
+        return _parse(response, chat=request.prompt is None, context=self.context)
+
+    def close(self) -> None:
+        """Stop the engine (its main loop exits when the last reference goes)."""
+        with self._lock:
+            self._server = None
+
+
+def _parse(response: Any, chat: bool, context: int) -> Completion:
+    if not isinstance(response, dict):
+        raise TeacherError(f"llama.cpp returned an unexpected response: {str(response)[:300]}")
+    error = response.get("error")
+    if error is None and "choices" not in response and "message" in response:
+        error = response  # xllamacpp's own {"code", "type", "message"} on a bad reply
+    if error is not None:
+        message = error.get("message", error) if isinstance(error, dict) else error
+        hint = ""
+        if isinstance(error, dict) and error.get("type") == "exceed_context_size_error":
+            hint = f" (teacher.context is {context} tokens per request: raise it)"
+        raise TeacherError(f"llama.cpp error: {message}{hint}")
+    try:
+        choice = response["choices"][0]
+        text = choice["message"]["content"] if chat else choice["text"]
+        usage = response.get("usage") or {}
+        return Completion(
+            text=text or "",
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+        )
+    except (KeyError, IndexError, TypeError) as err:
+        raise TeacherError(f"llama.cpp returned a malformed response ({err!r})") from None
