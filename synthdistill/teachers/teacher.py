@@ -34,6 +34,9 @@ class Usage:
         return data
 
 
+WAVE_FACTOR = 2  # requests submitted per wave = backend.concurrency * WAVE_FACTOR
+
+
 class Teacher:
     """Every call goes through here: cache lookup, concurrent backend calls, ledger."""
 
@@ -102,13 +105,21 @@ class Teacher:
                 self.usage.completion_tokens += completion.completion_tokens
                 bar.update(1)
 
+        # Submit in waves: llama.cpp (xllamacpp) hands results back only when its queue
+        # drains, so one wave at a time keeps results (and the cache) flowing.
+        wave = max(1, self.backend.concurrency) * WAVE_FACTOR
+        pending: set[Future[Completion]] = set()
         try:
-            for ridx, sidx, single, key in todo:
-                futures[pool.submit(self.backend.complete, single)] = (ridx, sidx, key)
-            pending = set(futures)
-            while pending and failure is None:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                collect(done)
+            for begin in range(0, len(todo), wave):
+                for ridx, sidx, single, key in todo[begin : begin + wave]:
+                    future = pool.submit(self.backend.complete, single)
+                    futures[future] = (ridx, sidx, key)
+                    pending.add(future)
+                while pending and failure is None:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    collect(done)
+                if failure is not None:
+                    break
             if failure is not None:
                 # Queued calls are dropped; calls already running still finish and are
                 # cached, so nothing the backend computed is lost.
