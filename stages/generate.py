@@ -38,8 +38,12 @@ def main() -> None:
     write_json(args.report, counts)
     log.info(
         "generate %s (%s): %d examples, %d rejected %s; teacher %s",
-        args.task, params.method, len(result.rows), len(result.rejected),
-        counts["rejected"], teacher.usage.as_dict(),
+        args.task,
+        params.method,
+        len(result.rows),
+        len(result.rejected),
+        counts["rejected"],
+        teacher.usage.as_dict(),
     )
 
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from synthdistill.io import read_json, read_jsonl, write_json, write_jsonl
-from synthdistill.params import load_section, load_task
 from synthdistill.metrics.quality import data_quality_counts
+from synthdistill.params import load_section, load_task
 from synthdistill.preprocess import clean_dataset
 from synthdistill.stage import log, parser, run
 

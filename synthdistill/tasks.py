@@ -160,9 +160,7 @@ def load_examples(name: str, task: TaskParams) -> list[Example]:
     return SOURCES[task.source](task, name)
 
 
-def split_examples(
-    rows: list[Example], task: TaskParams, seed: int
-) -> dict[str, list[Example]]:
+def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
     """Deterministic stratified split: ``seed_per_label`` / ``test_per_label`` / the rest.
 
     The pool keeps its gold labels only for the gold-student baseline.

@@ -87,9 +87,11 @@ def test_label_map_maps_raw_values(tmp_path: Path) -> None:
 
 
 def test_bbc_news_source() -> None:
-    task = _task(source="bbc_news", labels={
-        "business": "b", "entertainment": "e", "politics": "p", "sports": "s", "tech": "t"
-    }, text_max_chars=200)
+    task = _task(
+        source="bbc_news",
+        labels={"business": "b", "entertainment": "e", "politics": "p", "sports": "s", "tech": "t"},
+        text_max_chars=200,
+    )
     rows = load_examples("bbc_news", task)
     assert len(rows) == 2225
     assert {r["label"] for r in rows} == set(task.labels)

@@ -38,6 +38,7 @@ class GenerationResult:
 
 
 class GenerationMethod(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def generate(self, ctx: GenerationContext) -> GenerationResult: ...

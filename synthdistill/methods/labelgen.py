@@ -83,7 +83,7 @@ class LabelConditionedGeneration:
         ):
             completion = samples[0]
             text, reason = parse_generated(completion, label, labels, lang)
-            row: Example = {
+            example: Example = {
                 "id": f"{ctx.task_name}-{self.name}-{i:05d}",
                 "text": text if text is not None else completion.text,
                 "label": label,
@@ -96,7 +96,7 @@ class LabelConditionedGeneration:
                 },
             }
             if text is None:
-                result.rejected.append({**row, "reason": reason})
+                result.rejected.append({**example, "reason": reason})
             else:
-                result.rows.append(row)
+                result.rows.append(example)
         return result

@@ -82,7 +82,7 @@ class RetrievalAugmentedGeneration:
         for info, samples in zip(meta, outputs, strict=True):
             completion = samples[0]
             text, reason = parse_generated(completion, info["label"], labels, lang)
-            row: Example = {
+            example: Example = {
                 "id": f"{ctx.task_name}-{self.name}-{info['i']:05d}",
                 "text": text if text is not None else completion.text,
                 "label": info["label"],
@@ -96,7 +96,7 @@ class RetrievalAugmentedGeneration:
                 },
             }
             if text is None:
-                result.rejected.append({**row, "reason": reason})
+                result.rejected.append({**example, "reason": reason})
             else:
-                result.rows.append(row)
+                result.rows.append(example)
         return result

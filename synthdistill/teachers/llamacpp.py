@@ -147,6 +147,8 @@ class LlamaCppBackend:
 
     ``parallel`` slots decode concurrent requests as one batch, so ``concurrency`` is
     ``parallel``; ``context`` is the token budget of ONE request (prompt + completion).
+    Keep ``threads`` (summed over every busy process) <= free cores: llama.cpp threads
+    synchronise per op, and on an oversubscribed CPU decoding gets ~50x slower.
     """
 
     name = "llamacpp"

@@ -16,7 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
-from synthdistill.assets import REGISTRY, resolve_model
+from synthdistill.assets import REGISTRY, AssetError, resolve_model
 from synthdistill.teachers.llamacpp import server_params, start_server
 
 KEY_ENV = "SYNTHDISTILL_SERVER_API_KEY"
@@ -44,7 +44,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    resolved = resolve_model(args.model)
+    try:
+        resolved = resolve_model(args.model)
+    except AssetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if not Path(resolved.path).is_file():
         print(f"error: '{args.model}' is not a local GGUF file", file=sys.stderr)
         return 2
@@ -60,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         api_key=os.environ.get(KEY_ENV) or None,  # clients send it as OPENAI_API_KEY
         verbose=args.verbose,
     )
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get(KEY_ENV):
+        print(
+            f"warning: serving on {args.host} without an API key (set {KEY_ENV})", file=sys.stderr
+        )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

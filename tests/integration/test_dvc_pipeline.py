@@ -25,9 +25,7 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 def _ran(output: str) -> set[str]:
     return {
-        line.split("'")[1]
-        for line in output.splitlines()
-        if line.startswith("Running stage '")
+        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")
     }
 
 
@@ -75,7 +73,10 @@ def test_repro_then_noop_then_train_param_change(project: Path) -> None:
     _run(["git", "commit", "-qm", "run"], project)
     out = _run(["dvc", "exp", "run", "-S", "train.epochs=2"], project)
     assert _ran(out) == {
-        "train@bbc_news", "train_gold@bbc_news", "train_seeds@bbc_news", "evaluate@bbc_news"
+        "train@bbc_news",
+        "train_gold@bbc_news",
+        "train_seeds@bbc_news",
+        "evaluate@bbc_news",
     }
     shown = _run(["dvc", "exp", "show", "--md", "--only-changed"], project)
     assert "train.epochs" in shown

@@ -9,7 +9,9 @@ def _c(text: str, finish: str = "stop") -> Completion:
 
 
 def test_accepts_and_cleans() -> None:
-    text, reason = parse_generated(_c('Example: "Stocks rose sharply today."'), "business", LABELS, "en")
+    text, reason = parse_generated(
+        _c('Example: "Stocks rose sharply today."'), "business", LABELS, "en"
+    )
     assert (text, reason) == ("Stocks rose sharply today.", "ok")
     assert clean_text("**Headline:** Big win\n\nThe team won.") == "Big win The team won."
 
