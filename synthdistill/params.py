@@ -105,6 +105,11 @@ class TeacherPromptingParams(Section):
     latency_probe: int = Field(default=8, ge=0)
 
 
+class QualityParams(Section):
+    sample: int = Field(default=200, gt=1)
+    seed: int = 0
+
+
 class PrepareParams(Section):
     seed: int = 0
 
@@ -139,6 +144,7 @@ SECTIONS: dict[str, type[Section]] = {
     "train": TrainParams,
     "teacher_prompting": TeacherPromptingParams,
     "prepare": PrepareParams,
+    "quality": QualityParams,
     "retrieval": RetrievalParams,
 }
 

@@ -44,6 +44,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     params["train"].update(epochs=1, max_length=32, batch_size=8)
     params["teacher_prompting"].update(latency_probe=2)
     params["preprocess"].update(min_chars=10)
+    params["retrieval"].update(extra_sources=[])
+    params["quality"].update(sample=20)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     (root / ".gitignore").write_text("__pycache__/\n")
     _run(["git", "init", "-q"], root)
@@ -64,6 +66,8 @@ def test_repro_then_noop_then_train_param_change(project: Path) -> None:
     quality = json.loads((project / "metrics/bbc_news/data_quality.json").read_text())
     assert quality["teacher_samples"] == 10
     assert quality["kept"] + sum(quality["dropped"].values()) == 10
+    if quality["kept"] >= 2:
+        assert 0 <= quality["self_bleu_2"] <= 100 and 0 <= quality["distinct_1"] <= 1
     usage = json.loads((project / "metrics/bbc_news/teacher_usage.json").read_text())
     assert usage["requests"] == 10
 
@@ -77,6 +81,7 @@ def test_repro_then_noop_then_train_param_change(project: Path) -> None:
         "train_gold@bbc_news",
         "train_seeds@bbc_news",
         "evaluate@bbc_news",
+        "quality@bbc_news",  # label preservation uses the gold student
     }
     shown = _run(["dvc", "exp", "show", "--md", "--only-changed"], project)
     assert "train.epochs" in shown
