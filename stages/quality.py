@@ -7,7 +7,7 @@ from synthdistill.metrics.diversity import dataset_quality, per_label_rows
 from synthdistill.metrics.quality import data_quality_counts
 from synthdistill.params import load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.students.classifier import load_classifier
+from synthdistill.students import load_student
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
         read_json(args.generate_report), read_json(args.preprocess_report), rows
     )
     if len(rows) >= 2:
-        gold = load_classifier(args.gold_model)
+        gold = load_student(args.gold_model)
         quality.update(
             dataset_quality(rows, test, task.language, gold.predict, params.sample, params.seed)
         )

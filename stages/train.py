@@ -5,7 +5,7 @@ from pathlib import Path
 from synthdistill.io import read_jsonl
 from synthdistill.params import load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.students.classifier import train_classifier
+from synthdistill.students import train_student
 from synthdistill.tasks import sample_like
 
 
@@ -20,10 +20,12 @@ def main() -> None:
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("train", args.params)
+    if task.student:
+        params = params.model_copy(update={"student": task.student})
     rows = read_jsonl(args.data, required=("id", "text", "label"))
     if args.match_counts:
         rows = sample_like(rows, read_jsonl(args.match_counts, allow_empty=True), params.seed)
-    summary = train_classifier(rows, list(task.labels), params, args.out, args.live)
+    summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language)
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 
 

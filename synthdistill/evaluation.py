@@ -11,7 +11,7 @@ from synthdistill.metrics.classification import (
     measure_latency,
 )
 from synthdistill.params import TaskParams
-from synthdistill.students.classifier import load_classifier
+from synthdistill.students import load_student
 
 Example = dict[str, Any]
 
@@ -31,7 +31,7 @@ def evaluate_task(
     metrics: dict[str, Any] = {"n_test": len(test)}
     confusion: dict[str, list[dict[str, str]]] = {}
     for name, path in models.items():
-        model = load_classifier(Path(path))
+        model = load_student(Path(path))
         pred = model.predict(texts)
         report = classification_report(gold, pred, labels)
         report["latency"] = measure_latency(model.predict, texts[:latency_examples])
