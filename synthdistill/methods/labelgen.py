@@ -6,7 +6,6 @@ import random
 from dataclasses import dataclass
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
-from synthdistill.methods.parsing import parse_generated
 from synthdistill.methods.prompts import render
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 
@@ -81,22 +80,16 @@ class LabelConditionedGeneration:
         for i, ((label, seed_ids, attribute), samples) in enumerate(
             zip(meta, outputs, strict=True)
         ):
-            completion = samples[0]
-            text, reason = parse_generated(completion, label, labels, lang)
-            example: Example = {
-                "id": f"{ctx.task_name}-{self.name}-{i:05d}",
-                "text": text if text is not None else completion.text,
-                "label": label,
-                "lineage": {
+            result.add(
+                f"{ctx.task_name}-{self.name}-{i:05d}",
+                samples[0],
+                label,
+                ctx,
+                {
                     "method": self.name,
                     "template": template if seed_ids else "labelgen_user_zeroshot",
                     "seed_ids": seed_ids,
                     "attribute": attribute,
-                    "teacher_call": completion.key,
                 },
-            }
-            if text is None:
-                result.rejected.append({**example, "reason": reason})
-            else:
-                result.rows.append(example)
+            )
         return result

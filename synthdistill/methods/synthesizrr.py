@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
 from synthdistill.methods.labelgen import label_schedule
-from synthdistill.methods.parsing import parse_generated
 from synthdistill.methods.prompts import render
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 
@@ -80,23 +79,17 @@ class RetrievalAugmentedGeneration:
             meta.append({"i": i, "label": label, **pair})
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} {ctx.task_name}")
         for info, samples in zip(meta, outputs, strict=True):
-            completion = samples[0]
-            text, reason = parse_generated(completion, info["label"], labels, lang)
-            example: Example = {
-                "id": f"{ctx.task_name}-{self.name}-{info['i']:05d}",
-                "text": text if text is not None else completion.text,
-                "label": info["label"],
-                "lineage": {
+            result.add(
+                f"{ctx.task_name}-{self.name}-{info['i']:05d}",
+                samples[0],
+                info["label"],
+                ctx,
+                {
                     "method": self.name,
                     "template": "synthesizrr_user",
                     "seed_ids": [info["seed_id"]],
                     "passage_id": info["passage_id"],
                     "retrieval_score": info.get("score"),
-                    "teacher_call": completion.key,
                 },
-            }
-            if text is None:
-                result.rejected.append({**example, "reason": reason})
-            else:
-                result.rows.append(example)
+            )
         return result

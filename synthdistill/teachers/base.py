@@ -93,3 +93,24 @@ class TeacherBackend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def openai_payload(request: TeacherRequest) -> dict[str, Any]:
+    """The OpenAI-style request body (chat ``messages`` or completion ``prompt``).
+
+    Shared by the llama.cpp and OpenAI-compatible backends; each adds its own extras.
+    """
+    p = request.params
+    payload: dict[str, Any] = {
+        "max_tokens": p.max_tokens,
+        "temperature": p.temperature,
+        "top_p": p.top_p,
+        "seed": p.seed,
+    }
+    if p.stop:
+        payload["stop"] = list(p.stop)
+    if request.prompt is not None:
+        payload["prompt"] = request.prompt
+    else:
+        payload["messages"] = request.rendered()["messages"]
+    return payload

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from synthdistill.assets import REGISTRY, ResolvedModel, resolve_model
-from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
+from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest, openai_payload
 
 # GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
 _GGUF_SCALARS = {
@@ -193,21 +193,11 @@ class LlamaCppBackend:
         return {"backend": self.name, "model": self._display, "sha256": self.model.sha256}
 
     def _payload(self, request: TeacherRequest) -> dict[str, Any]:
-        p = request.params
-        payload: dict[str, Any] = {
-            "max_tokens": p.max_tokens,
-            "temperature": p.temperature,
-            "top_p": p.top_p,
-            "top_k": p.top_k,
-            "seed": p.seed % _MAX_SEED,
-            "stream": False,
-        }
-        if p.stop:
-            payload["stop"] = list(p.stop)
-        if request.prompt is not None:
-            payload["prompt"] = request.prompt
-        else:
-            payload["messages"] = request.rendered()["messages"]
+        payload = openai_payload(request)
+        # top_k 0 disables it in llama.cpp; 0xFFFFFFFF would mean "random seed".
+        payload.update(
+            top_k=request.params.top_k, seed=request.params.seed % _MAX_SEED, stream=False
+        )
         return payload
 
     def complete(self, request: TeacherRequest) -> Completion:

@@ -16,7 +16,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
+from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest, openai_payload
 
 BASE_URL_ENV = "OPENAI_BASE_URL"
 API_KEY_ENV = "OPENAI_API_KEY"
@@ -114,23 +114,9 @@ class OpenAIBackend:
         return text.replace(self._api_key, "***") if self._api_key else text
 
     def _payload(self, request: TeacherRequest) -> dict[str, Any]:
-        p = request.params
-        payload: dict[str, Any] = {
-            "model": self.model,
-            "max_tokens": p.max_tokens,
-            "temperature": p.temperature,
-            "top_p": p.top_p,
-            "seed": p.seed,
-            "n": 1,
-        }
-        if p.top_k > 0:  # not an OpenAI parameter; vLLM/llama.cpp/Ollama accept it
-            payload["top_k"] = p.top_k
-        if p.stop:
-            payload["stop"] = list(p.stop)
-        if request.prompt is not None:
-            payload["prompt"] = request.prompt
-        else:
-            payload["messages"] = request.rendered()["messages"]
+        payload = {"model": self.model, **openai_payload(request), "n": 1}
+        if request.params.top_k > 0:  # not an OpenAI parameter; vLLM/llama.cpp/Ollama accept it
+            payload["top_k"] = request.params.top_k
         return payload
 
     def _wait(self, state: RetryCallState) -> float:

@@ -40,9 +40,7 @@ WAVE_FACTOR = 2  # requests submitted per wave = backend.concurrency * WAVE_FACT
 class Teacher:
     """Every call goes through here: cache lookup, concurrent backend calls, ledger."""
 
-    def __init__(
-        self, backend: TeacherBackend, cache: TeacherCache, progress: bool = True
-    ) -> None:
+    def __init__(self, backend: TeacherBackend, cache: TeacherCache, progress: bool = True) -> None:
         self.backend = backend
         self.cache = cache
         self.identity = backend.identity()
