@@ -12,7 +12,6 @@ from synthdistill.teachers import build_teacher
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--seed", type=Path, required=True, help="labelled seed examples")
-    p.add_argument("--pool", type=Path, required=True, help="unlabelled pool (retrieval)")
     p.add_argument("--retrieved", type=Path, help="seed -> passage rows (synthesizrr)")
     p.add_argument("--out", type=Path, required=True, help="generated examples (JSONL)")
     p.add_argument("--rejected", type=Path, required=True, help="unparseable outputs + reason")
@@ -24,10 +23,9 @@ def main() -> None:
     method = get_method(params.method)  # validates before the teacher loads
     teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
-    pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
     try:
-        ctx = GenerationContext(args.task, task, params, teacher, seeds, pool, retrieved)
+        ctx = GenerationContext(args.task, task, params, teacher, seeds, retrieved)
         result = method.generate(ctx)
     finally:
         write_json(args.usage, teacher.usage.as_dict())

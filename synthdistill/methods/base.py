@@ -21,7 +21,6 @@ class GenerationContext:
     params: GenerateParams
     teacher: Teacher
     seed_rows: list[Example]
-    pool_rows: list[Example] = field(default_factory=list)  # unlabelled use only
     retrieved: list[Example] = field(default_factory=list)  # seed -> passage rows (retrieve)
 
 
