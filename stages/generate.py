@@ -20,6 +20,8 @@ def main() -> None:
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("generate", args.params)
+    if task.budget:
+        params = params.model_copy(update={"budget": task.budget})
     method = get_method(params.method)  # validates before the teacher loads
     teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)

@@ -48,6 +48,7 @@ class TaskParams(Section):
     label_map: dict[str, str] | None = None  # raw label value -> task label name
     teacher_model: str | None = None  # overrides teacher.model for this task
     student: str | None = None  # overrides train.student for this task
+    budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
     attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
 
     @field_validator("labels")
