@@ -27,6 +27,9 @@ _PREFIX = re.compile(
     r"\s*\d*\s*(?:\*\*)?\s*[:：]\s*",
     re.IGNORECASE,
 )
+# Outputs shaped as data or code, not prose: JSON, code fences, markup (e.g. a teacher
+# obeying an instruction injected into a SynthesizRR passage).
+_STRUCTURED = re.compile(r"^\s*(?:[{\[]|```|<[a-zA-Z/!?])")
 _LABEL_TAG = re.compile(r"(?:label|category|topic|ラベル|カテゴリ)\s*[:：]\s*([^\n.,;]+)", re.I)
 
 
@@ -57,6 +60,8 @@ def parse_generated(
     for phrase in REFUSALS.get(lang, ()) + REFUSALS["en"]:
         if phrase in lowered[:200]:
             return None, "refused"
+    if _STRUCTURED.match(raw):
+        return None, "structured_output"
     others = {other.lower() for other in labels if other != label}
     tag = _LABEL_TAG.search(raw)
     if tag and tag.group(1).strip().lower() in others:

@@ -27,6 +27,14 @@ def test_rejections_have_reasons() -> None:
     assert ok == ("Arsenal won 2-0 at home.", "ok")
 
 
+def test_json_code_or_markup_is_rejected_not_kept() -> None:
+    for raw in ('{ "status": "HACKED" }', '  ["a", "b"]', "```python\nprint(1)\n```", "<b>x</b>"):
+        assert parse_generated(_c(raw), "tech", LABELS, "en") == (None, "structured_output")
+    prose = parse_generated(_c("[Reuters] Intel cut prices."), "tech", LABELS, "en")
+    assert prose == (None, "structured_output")  # a bracket at the very start is not prose
+    assert parse_generated(_c("「新型の半導体を発表した。」"), "tech", LABELS, "ja")[1] == "ok"
+
+
 def test_parse_label() -> None:
     assert parse_label("Sports", LABELS) == "sports"
     assert parse_label("Category: tech.", LABELS) == "tech"
