@@ -40,12 +40,14 @@ class TaskParams(Section):
     text_max_chars: int = Field(default=400, gt=0)
     seed_per_label: int = Field(default=8, ge=0)
     test_per_label: int = Field(default=40, gt=0)
-    path: str | None = None  # file path (source=file) or dataset name (source=hf)
+    path: str | None = None  # file path (source=file); dataset name or local file/dir (source=hf)
     hf_config: str | None = None  # datasets config name (source=hf)
     hf_split: str = "train"  # datasets split (source=hf)
-    text_field: str = "text"
+    hf_revision: str | None = None  # hub branch or commit, e.g. refs/convert/parquet (source=hf)
+    hf_data_dir: str | None = None  # folder inside the dataset repo or local dir (source=hf)
+    text_field: str | list[str] = "text"  # a list of fields is joined in order (title, content)
     label_field: str = "label"
-    label_map: dict[str, str] | None = None  # raw label value -> task label name
+    label_map: dict[str, str] | None = None  # raw label value (ints as "0") -> task label name
     teacher_model: str | None = None  # overrides teacher.model for this task
     student: str | None = None  # overrides train.student for this task
     budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
@@ -57,6 +59,21 @@ class TaskParams(Section):
         if len(labels) < 2:
             raise ValueError("a classification task needs at least two labels")
         return labels
+
+    @field_validator("text_field")
+    @classmethod
+    def _some_text_field(cls, field: str | list[str]) -> str | list[str]:
+        if not field:
+            raise ValueError("name at least one text field")
+        return field
+
+    @field_validator("label_map", mode="before")
+    @classmethod
+    def _label_map_keys_as_str(cls, label_map: Any) -> Any:
+        """YAML reads ``0: positive`` with an int key; raw labels are compared as strings."""
+        if isinstance(label_map, dict):
+            return {str(raw): label for raw, label in label_map.items()}
+        return label_map
 
 
 class TeacherParams(Section):

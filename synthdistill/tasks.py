@@ -52,13 +52,19 @@ def _bbc_news(task: TaskParams) -> list[Example]:
     return rows
 
 
+def _text_fields(task: TaskParams) -> list[str]:
+    """The record fields that make up the text (e.g. title, then content)."""
+    return [task.text_field] if isinstance(task.text_field, str) else list(task.text_field)
+
+
 def _from_records(
     records: list[tuple[str, dict[str, Any]]], task: TaskParams, name: str
 ) -> list[Example]:
     """Map raw records (``where`` = 'file:line' for messages) onto id/text/label."""
+    text_fields = _text_fields(task)
     rows: list[Example] = []
     for index, (where, record) in enumerate(records):
-        for field in (task.text_field, task.label_field):
+        for field in (*text_fields, task.label_field):
             if field not in record or record[field] is None or str(record[field]).strip() == "":
                 raise DataError(f"{where}: missing or empty field '{field}'")
         raw_label = str(record[task.label_field])
@@ -71,7 +77,10 @@ def _from_records(
         rows.append(
             {
                 "id": str(record.get("id", f"{name}-{index:06d}")),
-                "text": _truncate(str(record[task.text_field]), task.text_max_chars),
+                "text": _truncate(
+                    "\n".join(str(record[field]).strip() for field in text_fields),
+                    task.text_max_chars,
+                ),
                 "label": label,
             }
         )
@@ -109,14 +118,58 @@ def _file(task: TaskParams, name: str) -> list[Example]:
     return _from_records(records, task, name)
 
 
-def _hf(task: TaskParams, name: str) -> list[Example]:
-    """``datasets.load_dataset(path, config, split)``: hub names for online users, or a
-    local dataset script/directory/data files."""
+# datasets' packaged builder for each local data file type (source=hf with a file path).
+_DATA_FILE_BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+def _hf_dataset(task: TaskParams, name: str, path: str) -> Any:
+    """``datasets.load_dataset`` on a local data file, a local dataset dir, or a hub dataset."""
     import datasets
 
+    local = Path(path)
+    if local.is_file():
+        builder = _DATA_FILE_BUILDERS.get(local.suffix.lower())
+        if builder is None:
+            raise DataError(
+                f"{local}: unsupported file type '{local.suffix}' (tasks.{name}.path); "
+                f"use one of: {', '.join(_DATA_FILE_BUILDERS)}"
+            )
+        # The file stands for the split named in hf_split.
+        data_files = {task.hf_split: str(local)}
+        return datasets.load_dataset(builder, data_files=data_files, split=task.hf_split)
+    try:
+        return datasets.load_dataset(
+            path,
+            task.hf_config,
+            split=task.hf_split,
+            revision=task.hf_revision,
+            data_dir=task.hf_data_dir,
+        )
+    except RuntimeError as exc:
+        if "scripts are no longer supported" not in str(exc):
+            raise
+        raise DataError(
+            f"{path}: a dataset loading script, which datasets>=4 no longer runs "
+            f"(tasks.{name}.path); set hf_revision: refs/convert/parquet if the hub has a "
+            "parquet export of it, or save the data as a JSONL/CSV/Parquet file and set "
+            "path to that file"
+        ) from None
+
+
+def _hf(task: TaskParams, name: str) -> list[Example]:
+    """A ``datasets`` dataset: hub names for online users, or a local data file or
+    dataset directory (offline, tests)."""
     if not task.path:
         raise ParamsError(f"tasks.{name}.path is required for source 'hf' (a dataset name)")
-    dataset = datasets.load_dataset(task.path, task.hf_config, split=task.hf_split)
+    dataset = _hf_dataset(task, name, task.path)
+    where = f"{task.path}[{task.hf_split}]"
+    keys = [("text_field", field) for field in _text_fields(task)]
+    for key, field in [*keys, ("label_field", task.label_field)]:
+        if field not in dataset.column_names:
+            raise DataError(
+                f"{where}: no field '{field}' (tasks.{name}.{key}); the dataset has: "
+                f"{', '.join(dataset.column_names)}"
+            )
     feature = dataset.features.get(task.label_field)
     names = getattr(feature, "names", None)
     records: list[tuple[str, dict[str, Any]]] = []
@@ -124,9 +177,9 @@ def _hf(task: TaskParams, name: str) -> list[Example]:
         record = dict(record)
         if names is not None and isinstance(record.get(task.label_field), int):
             record[task.label_field] = names[record[task.label_field]]
-        records.append((f"{task.path}[{task.hf_split}] row {i}", record))
+        records.append((f"{where} row {i}", record))
     if not records:
-        raise DataError(f"{task.path}[{task.hf_split}]: dataset split is empty")
+        raise DataError(f"{where}: dataset split is empty")
     return _from_records(records, task, name)
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from synthdistill.io import DataError
 from synthdistill.params import TaskParams
@@ -84,6 +85,16 @@ def test_label_map_maps_raw_values(tmp_path: Path) -> None:
     path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0}\n')
     task = _task(path=str(path), label_map={"1": "pos", "0": "neg"})
     assert [r["label"] for r in load_examples("toy", task)] == ["pos", "neg"]
+
+
+def test_label_map_int_keys_and_text_field_list(tmp_path: Path) -> None:
+    """YAML int keys (``0: neg``) work; a text_field list joins the fields in order."""
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"title": "T", "body": "b", "label": 0}\n')
+    task = _task(path=str(path), text_field=["title", "body"], label_map={0: "neg", 1: "pos"})
+    assert load_examples("toy", task) == [{"id": "toy-000000", "text": "T b", "label": "neg"}]
+    with pytest.raises(ValidationError, match="text_field"):
+        _task(text_field=[])
 
 
 def test_bbc_news_source() -> None:
