@@ -45,6 +45,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/teacher_throughput.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/ja_students.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

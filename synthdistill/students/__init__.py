@@ -1,8 +1,10 @@
 """Student models trained on teacher-made data.
 
 ``train.student`` (or ``tasks.<task>.student``) is an HF encoder (registry name, local
-path, hub name) fine-tuned as a classifier, or ``tfidf``: TF-IDF over the language
-layer's tokens (MeCab for Japanese) + logistic regression.
+path, hub name) fine-tuned as a classifier, or one of :data:`STUDENTS`, a scikit-learn
+pipeline: ``tfidf`` (TF-IDF over the language layer's tokens, MeCab for Japanese, +
+logistic regression) or ``e5-linear`` (frozen multilingual-e5-small embeddings +
+logistic regression).
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from synthdistill.params import TrainParams
+from synthdistill.assets import REGISTRY, is_hub_name
+from synthdistill.params import ParamsError, TrainParams, check_choice
+from synthdistill.students import e5_linear, tfidf
 from synthdistill.students.classifier import Classifier, load_classifier, train_classifier
-from synthdistill.students.tfidf import STUDENT_NAME, is_tfidf, load_tfidf, train_tfidf
+from synthdistill.students.linear import load_pipeline, saved_student_name
+
+# Students that are not a fine-tuned HF encoder.
+STUDENTS: tuple[str, ...] = (tfidf.STUDENT_NAME, e5_linear.STUDENT_NAME)
 
 
 class Student(Protocol):
@@ -24,6 +31,21 @@ class Student(Protocol):
     def predict(self, texts: Any, batch_size: int = 32) -> list[str]: ...
 
     def predict_proba(self, texts: Any, batch_size: int = 32) -> np.ndarray: ...
+
+
+def check_student(name: str) -> str:
+    """``name`` if it is one of :data:`STUDENTS`, a registry model, a local path or a hub
+    name (the classifier explains a registry model that is no encoder); else a ParamsError
+    listing the choices."""
+    known = name in STUDENTS or name in REGISTRY or is_hub_name(name)
+    if known or Path(name).expanduser().exists():
+        return name
+    encoders = [model for model, asset in REGISTRY.items() if asset.kind == "hf_encoder"]
+    try:
+        return check_choice("student", name, [*STUDENTS, *encoders])
+    except ParamsError as err:
+        also = "a local model directory, or a hub name like 'org/model'"
+        raise ParamsError(f"{err}, {also}") from None
 
 
 def train_student(
@@ -35,21 +57,29 @@ def train_student(
     lang: str = "en",
 ) -> dict[str, Any]:
     """Train the student ``params.student`` and save it to ``out_dir``."""
-    if params.student == STUDENT_NAME:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        return train_tfidf(rows, labels, params, out_dir, lang, live_dir)
+    student = check_student(params.student)
+    if student in STUDENTS:
+        shutil.rmtree(out_dir, ignore_errors=True)  # may hold an encoder's files
+    if student == tfidf.STUDENT_NAME:
+        return tfidf.train_tfidf(rows, labels, params, out_dir, lang, live_dir)
+    if student == e5_linear.STUDENT_NAME:
+        return e5_linear.train_e5_linear(rows, labels, params, out_dir, live_dir)
     return train_classifier(rows, labels, params, out_dir, live_dir)
 
 
 def load_student(path: str | Path) -> Student:
     """Load any student written by :func:`train_student`."""
     directory = Path(path)
-    return load_tfidf(directory) if is_tfidf(directory) else load_classifier(directory)
+    if saved_student_name(directory) in STUDENTS:
+        return load_pipeline(directory)
+    return load_classifier(directory)
 
 
 __all__ = [
+    "STUDENTS",
     "Classifier",
     "Student",
+    "check_student",
     "load_classifier",
     "load_student",
     "train_classifier",
