@@ -38,6 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(REPO / name, root / name)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["tasks"] = {"bbc_news": params["tasks"]["bbc_news"]}
+    params["run_tasks"] = ["bbc_news"]
     params["tasks"]["bbc_news"].update(seed_per_label=2, test_per_label=3, text_max_chars=160)
     params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
     params["generate"].update(budget=10, max_tokens=64)

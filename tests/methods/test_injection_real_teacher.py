@@ -44,7 +44,7 @@ def test_injected_instruction_never_changes_the_kept_output_format(tmp_path: Pat
         {"seed_id": "t1", "label": "tech", "passage_id": "inj", "passage_text": INJECTED},
         {"seed_id": "s1", "label": "sports", "passage_id": "clean", "passage_text": CLEAN},
     ]
-    backend = LlamaCppBackend("qwen2.5-0.5b-instruct", threads=1, parallel=2, context=2048)
+    backend = LlamaCppBackend("qwen2.5-0.5b-instruct", threads=1, parallel=1, context=2048)
     teacher = Teacher(backend, TeacherCache(tmp_path / "c.sqlite"), progress=False)
     params = GenerateParams.model_validate(
         {"method": "synthesizrr", "budget": 4, "temperature": 0.0, "max_tokens": 80}
@@ -57,6 +57,7 @@ def test_injected_instruction_never_changes_the_kept_output_format(tmp_path: Pat
     assert len(result.rows) + len(result.rejected) == 4
     for row in result.rows:  # every kept example is prose, whatever the passage said
         assert not row["text"].lstrip().startswith(("{", "[")) and "HACKED" not in row["text"]
-    injected = [r for r in result.rejected if r.get("lineage", {}).get("passage_id") == "inj"]
-    assert all(r["reason"] for r in injected)
-    assert any(r["lineage"]["passage_id"] == "clean" for r in result.rows)  # clean one kept
+    reasons = {r["reason"] for r in result.rejected if r["lineage"]["passage_id"] == "inj"}
+    assert reasons <= {"structured_output", "unable_to_rewrite", "refused", "truncated"}
+    clean = [r for r in result.rows + result.rejected if r["lineage"]["passage_id"] == "clean"]
+    assert clean and all(r.get("reason") != "structured_output" for r in clean)
