@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro test test-fast lint bench clean
+.PHONY: install repro test test-fast lint bench grid compare budget-curve clean
 
 install: $(STAMP)
 
@@ -45,7 +45,28 @@ lint: install
 bench: install
 	$(BIN)/python bench/teacher_throughput.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/ja_students.py
+
+# The method grid on bbc_news: method x generate.seed at the same budget, as queued DVC
+# experiments (one worker: the teacher uses both cores), then the mean +- 95% CI table.
+GRID_METHODS ?= fewgen,zerogen,synthesizrr
+GRID_SEEDS ?= 0,1,2
+GRID_TASK ?= bbc_news
+grid: install
+	$(BIN)/dvc exp run --queue -S 'run_tasks=[$(GRID_TASK)]' \
+		-S 'generate.method=$(GRID_METHODS)' -S 'generate.seed=$(GRID_SEEDS)'
+	$(BIN)/dvc queue start -j 1
+	while $(BIN)/dvc queue status | grep -qE 'Queued|Running'; do sleep 20; done
+	$(BIN)/dvc queue status
+	$(MAKE) compare
+
+compare: install
+	$(BIN)/synthdistill compare --task $(GRID_TASK)
+
+# Student macro-F1 against teacher calls (fewgen, synthesizrr): metrics/budget_curve/*.json
+budget-curve: install
+	$(BIN)/python bench/budget_curve.py --task $(GRID_TASK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

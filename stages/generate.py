@@ -16,22 +16,26 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True, help="generated examples (JSONL)")
     p.add_argument("--rejected", type=Path, required=True, help="unparseable outputs + reason")
     p.add_argument("--report", type=Path, required=True, help="parse counts (JSON)")
-    p.add_argument("--usage", type=Path, required=True, help="teacher usage ledger (JSON)")
+    p.add_argument("--usage", type=Path, required=True, help="teacher budget spent (JSON)")
+    p.add_argument("--runtime", type=Path, help="calls vs cache hits, seconds (JSON)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("generate", args.params)
     if task.budget:
         params = params.model_copy(update={"budget": task.budget})
     method = get_method(params.method)  # validates before the teacher loads
-    teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
+    teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     try:
         ctx = GenerationContext(args.task, task, params, teacher, seeds, retrieved)
         result = method.generate(ctx)
-    finally:
-        write_json(args.usage, teacher.usage.as_dict())
+    finally:  # on failure the git-tracked ledger of the last good run stays as it is
+        log.info("generate %s: teacher usage %s", args.task, teacher.usage.as_dict())
         teacher.close()
+    write_json(args.usage, teacher.usage.ledger())
+    if args.runtime:
+        write_json(args.runtime, teacher.usage.runtime())
     write_jsonl(args.out, result.rows)
     write_jsonl(args.rejected, result.rejected)
     counts = result.counts()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_section, load_task
+from synthdistill.retrieval import NO_INDEX
 from synthdistill.retrieval.retrievers import make_retriever, retrieve_passages
 from synthdistill.stage import log, parser, run
 
@@ -18,6 +19,10 @@ def main() -> None:
     task = load_task(args.task, args.params)
     params = load_section("retrieval", args.params)
     meta = json.loads((args.index / "meta.json").read_text())
+    if meta["kind"] == NO_INDEX:
+        write_jsonl(args.out, [])
+        log.info("retrieve %s: no index (method %s); nothing retrieved", args.task, meta["method"])
+        return
     retriever = make_retriever(meta["kind"], task.language, meta.get("model", "auto"))
     retriever.load(args.index)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"))

@@ -1,11 +1,12 @@
-"""Stage train: fine-tune a student classifier on a JSONL training set."""
+"""Stage train: train a student classifier on a JSONL training set."""
 
 from pathlib import Path
 
-from synthdistill.io import read_jsonl
+from synthdistill.io import read_jsonl, write_json
 from synthdistill.params import load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.students import train_student
+from synthdistill.students import load_student, train_student
+from synthdistill.students.seed_filter import drop_contradicted
 from synthdistill.tasks import sample_like
 
 
@@ -15,6 +16,9 @@ def main() -> None:
     p.add_argument(
         "--match-counts", type=Path, help="sample --data to this file's per-label counts"
     )
+    p.add_argument("--add-seeds", type=Path, help="real seed examples added to --data")
+    p.add_argument("--filter-model", type=Path, help="seeds-only student that may veto --data rows")
+    p.add_argument("--filter-report", type=Path, help="what the filter dropped (JSON)")
     p.add_argument("--out", type=Path, required=True, help="model directory")
     p.add_argument("--live", type=Path, help="dvclive directory")
     args = p.parse_args()
@@ -22,9 +26,17 @@ def main() -> None:
     params = load_section("train", args.params)
     if task.student:
         params = params.model_copy(update={"student": task.student})
-    rows = read_jsonl(args.data, required=("id", "text", "label"))
+    rows = read_jsonl(args.data, required=("id", "text", "label"), allow_empty=True)
     if args.match_counts:
         rows = sample_like(rows, read_jsonl(args.match_counts, allow_empty=True), params.seed)
+    if args.filter_model:
+        judge = load_student(args.filter_model)
+        rows, report = drop_contradicted(rows, judge, params.contradiction_threshold)
+        if args.filter_report:
+            write_json(args.filter_report, report)
+        log.info("train %s: the seeds-only student vetoed %d rows", args.task, report["dropped"])
+    if args.add_seeds:
+        rows = rows + read_jsonl(args.add_seeds, required=("id", "text", "label"))
     summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language)
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 

@@ -17,13 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from synthdistill.cachedir import default_cache_dir
+from synthdistill.cachedir import models_cache_dir
+from synthdistill.errors import AssetError as AssetError
 
 Kind = Literal["gguf", "hf_encoder", "e5"]
-
-
-class AssetError(RuntimeError):
-    """A model could not be materialised (missing package, checksum mismatch...)."""
 
 
 def require(module: str, requirement: str, use: str) -> Any:
@@ -89,7 +86,7 @@ class ModelAsset:
 
 
 def models_dir() -> Path:
-    return default_cache_dir() / "models"
+    return models_cache_dir()
 
 
 def file_sha256(path: Path) -> str:
@@ -98,6 +95,51 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def content_sha256(path: Path) -> str:
+    """sha256 of a file, or of a directory's files (relative names + contents).
+
+    What a teacher cache hit promises: the same bytes of weights, tokenizer and config.
+    Each file's hash is remembered by size + mtime, so a loaded model is hashed once.
+    """
+    if path.is_file():
+        return _cached_file_sha256(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        digest.update(_cached_file_sha256(file).encode())
+    return digest.hexdigest()
+
+
+def _cached_file_sha256(path: Path) -> str:
+    stat = path.stat()
+    stamp = _stamp(path)
+    try:
+        info = json.loads(stamp.read_text())
+        if info.get("size") == stat.st_size and info.get("mtime") == stat.st_mtime_ns:
+            return str(info["sha256"])
+    except (OSError, ValueError, KeyError):
+        pass
+    actual = file_sha256(path)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(
+        json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual})
+    )
+    return actual
+
+
+def engine_version(*distributions: str) -> str:
+    """``name==version`` of the packages that run a model (part of a cache identity)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for dist in distributions:
+        try:
+            found.append(f"{dist}=={version(dist)}")
+        except PackageNotFoundError:
+            found.append(f"{dist}==?")
+    return ",".join(found)
 
 
 def _stamp(path: Path) -> Path:
@@ -213,8 +255,7 @@ def resolve_model(name: str) -> ResolvedModel:
         return ResolvedModel(name, str(asset.path()), asset.sha256, True)
     local = Path(name).expanduser()
     if local.exists():
-        sha = file_sha256(local) if local.is_file() else None
-        return ResolvedModel(name, str(local.resolve()), sha, True)
+        return ResolvedModel(name, str(local.resolve()), content_sha256(local), True)
     if is_hub_name(name):
         return ResolvedModel(name, name, None, False)
     raise AssetError(

@@ -15,6 +15,23 @@ from synthdistill.teachers.teacher import Teacher
 Example = dict[str, Any]
 
 
+def interleave_labels(rows: list[Example], limit: int | None) -> list[Example]:
+    """The first ``limit`` rows taken label by label in turn (all rows if None).
+
+    The test set is stored label by label; a plain head would score only the first labels.
+    """
+    queues: dict[str, list[Example]] = {}
+    for row in rows:
+        queues.setdefault(row["label"], []).append(row)
+    order = [
+        q[i]
+        for i in range(max(map(len, queues.values()), default=0))
+        for q in queues.values()
+        if i < len(q)
+    ]
+    return order[:limit] if limit is not None else order
+
+
 def classify_requests(
     task: TaskParams, rows: list[Example], max_tokens: int
 ) -> list[TeacherRequest]:
@@ -47,6 +64,7 @@ def teacher_classify(
             "label": row["label"],
             "prediction": parse_label(samples[0].text, task.labels),
             "answer": samples[0].text,
+            "teacher_call": samples[0].key,
         }
         for row, samples in zip(rows, outputs, strict=True)
     ]

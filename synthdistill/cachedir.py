@@ -1,4 +1,4 @@
-"""The one user-level cache directory (teacher calls, assembled models)."""
+"""The user-level cache directories: teacher calls, and models assembled from packages."""
 
 from __future__ import annotations
 
@@ -7,13 +7,28 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-CACHE_ENV = "SYNTHDISTILL_CACHE_DIR"
+CACHE_ENV = "SYNTHDISTILL_CACHE_DIR"  # teacher-call cache
+MODELS_ENV = "SYNTHDISTILL_MODELS_DIR"  # GGUF files assembled from PyPI parts, hash stamps
+
+
+def _absolute(value: str | None, default: str) -> Path:
+    return Path(value or default).expanduser().resolve()
 
 
 def default_cache_dir() -> Path:
-    """Absolute cache dir (``$SYNTHDISTILL_CACHE_DIR`` or the user's cache dir).
+    """Absolute teacher-cache dir (``$SYNTHDISTILL_CACHE_DIR`` or the user's cache dir).
 
     Absolute on purpose: ``dvc exp run --queue`` workers run in temporary copies of the
     repository and must share one cache.
     """
-    return Path(os.environ.get(CACHE_ENV) or user_cache_dir("synthdistill")).expanduser().resolve()
+    return _absolute(os.environ.get(CACHE_ENV), user_cache_dir("synthdistill"))
+
+
+def models_cache_dir() -> Path:
+    """Where assembled models live (``$SYNTHDISTILL_MODELS_DIR``, default: the user cache).
+
+    Apart from the teacher cache, so a test session can use an empty teacher cache
+    without re-assembling gigabytes of model files.
+    """
+    default = str(Path(user_cache_dir("synthdistill")) / "models")
+    return _absolute(os.environ.get(MODELS_ENV), default)

@@ -15,9 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-
-class ParamsError(ValueError):
-    """params.yaml is missing a key or holds a bad value."""
+from synthdistill.errors import ParamsError as ParamsError
 
 
 class Section(BaseModel):
@@ -31,15 +29,10 @@ def check_choice(kind: str, value: str, choices: list[str] | tuple[str, ...]) ->
     return value
 
 
-class TaskParams(Section):
-    language: str = Field(min_length=2, max_length=3)
-    kind: Literal["classification"] = "classification"
+class TaskDataParams(Section):
+    """Where a task's labelled examples come from and how they are split (stage prepare)."""
+
     source: str
-    description: str
-    labels: dict[str, str]
-    text_max_chars: int = Field(default=400, gt=0)
-    seed_per_label: int = Field(default=8, ge=0)
-    test_per_label: int = Field(default=40, gt=0)
     path: str | None = None  # file path (source=file); dataset name or local file/dir (source=hf)
     hf_config: str | None = None  # datasets config name (source=hf)
     hf_split: str = "train"  # datasets split (source=hf)
@@ -48,17 +41,9 @@ class TaskParams(Section):
     text_field: str | list[str] = "text"  # a list of fields is joined in order (title, content)
     label_field: str = "label"
     label_map: dict[str, str] | None = None  # raw label value (ints as "0") -> task label name
-    teacher_model: str | None = None  # overrides teacher.model for this task
-    student: str | None = None  # overrides train.student for this task
-    budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
-    attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
-
-    @field_validator("labels")
-    @classmethod
-    def _two_labels(cls, labels: dict[str, str]) -> dict[str, str]:
-        if len(labels) < 2:
-            raise ValueError("a classification task needs at least two labels")
-        return labels
+    text_max_chars: int = Field(default=400, gt=0)
+    seed_per_label: int = Field(default=8, ge=0)
+    test_per_label: int = Field(default=40, gt=0)
 
     @field_validator("text_field")
     @classmethod
@@ -76,29 +61,50 @@ class TaskParams(Section):
         return label_map
 
 
+class TaskParams(Section):
+    """``tasks.<name>``: stages depend on the keys they read (dvc.yaml), never the block."""
+
+    language: str = Field(min_length=2, max_length=3)
+    kind: Literal["classification"] = "classification"
+    description: str
+    labels: dict[str, str]
+    data: TaskDataParams
+    teacher_model: str | None = None  # overrides teacher.model for this task
+    student: str | None = None  # overrides train.student for this task
+    budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
+    attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
+
+    @field_validator("labels")
+    @classmethod
+    def _two_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        if len(labels) < 2:
+            raise ValueError("a classification task needs at least two labels")
+        return labels
+
+
 class TeacherParams(Section):
     backend: str = "llamacpp"
     model: str = "qwen2.5-0.5b-instruct"
     threads: int = Field(default=2, gt=0)
     parallel: int = Field(default=8, gt=0)
-    context: int = Field(default=4096, gt=0)
-    timeout: float = Field(default=120.0, gt=0)
+    context: int = Field(default=8192, gt=0)
+    timeout: float = Field(default=300.0, gt=0)
     max_retries: int = Field(default=4, ge=0)
 
 
 class GenerateParams(Section):
     method: str = "fewgen"
-    budget: int = Field(default=200, gt=0)
-    shots: int = Field(default=4, ge=0)
+    budget: int = Field(default=100, gt=0)
+    shots: int = Field(default=2, ge=0)
     temperature: float = Field(default=0.95, ge=0)
     top_p: float = Field(default=0.9, gt=0, le=1)
-    max_tokens: int = Field(default=96, gt=0)
+    max_tokens: int = Field(default=128, gt=0)
     diversity: bool = False  # add a sub-topic from tasks.<task>.attributes to each prompt
     seed: int = 0
 
 
 class PreprocessParams(Section):
-    min_chars: int = Field(default=30, ge=0)
+    min_chars: int = Field(default=40, ge=0)
     max_chars: int = Field(default=600, gt=0)
     near_dup_threshold: float = Field(default=0.7, gt=0, le=1)
     contamination_threshold: float = Field(default=0.5, gt=0, le=1)
@@ -111,11 +117,14 @@ class PreprocessParams(Section):
 
 class TrainParams(Section):
     student: str = "minilm-l6"
-    lr: float = Field(default=5e-5, gt=0)
-    epochs: int = Field(default=4, gt=0)
+    lr: float = Field(default=2e-4, gt=0)
+    epochs: int = Field(default=12, gt=0)
     batch_size: int = Field(default=16, gt=0)
     max_length: int = Field(default=128, gt=0)
     seed: int = 0
+    # student_plus_seeds: drop synthetic rows the seeds-only student labels otherwise with
+    # at least this probability (None keeps every row)
+    contradiction_threshold: float | None = Field(default=None, gt=0, le=1)
 
 
 class TeacherPromptingParams(Section):
@@ -136,16 +145,16 @@ class PrepareParams(Section):
 class RetrievalParams(Section):
     """SynthesizRR content sourcing: the passage corpus, its index, and per-seed retrieval."""
 
-    retriever: str = "dense"  # bm25 | dense
+    retriever: str = "bm25"  # bm25 | dense
     dense_model: str = "auto"  # auto (minilm-l6 for en, e5-small otherwise) | minilm-l6 | e5-small
-    extra_sources: list[str] = Field(default_factory=list)  # packaged corpora (gensim_lee, ...)
+    extra_sources: list[str] = Field(default_factory=lambda: ["gensim_lee", "gensim_wiki"])
     min_passage_words: int = Field(default=8, ge=1)
-    max_passage_chars: int = Field(default=1000, gt=0)
+    max_passage_chars: int = Field(default=600, gt=0)
     leak_threshold: float = Field(default=0.5, gt=0, le=1)
     num_perm: int = Field(default=128, gt=0)
     top_k: int = Field(default=50, gt=0)
     band_low: float = 0.0
-    band_high: float = 1.0
+    band_high: float = 0.95
     per_seed: int = Field(default=5, gt=0)
     seed: int = 0
 
@@ -176,20 +185,41 @@ def _format(err: ValidationError, where: str) -> str:
     return "\n".join(lines)
 
 
+TOP_LEVEL = ("run_tasks", "tasks")  # params.yaml keys besides the SECTIONS
+
+
 def load_raw(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """params.yaml as data; a YAML error names file, line and column, and an unknown
+    top-level key (a misspelt section) is an error listing the valid ones."""
     file = Path(path)
     if not file.exists():
         raise ParamsError(f"{file}: not found")
-    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else str(file)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ParamsError(f"{where}: YAML syntax error: {problem}") from None
     if not isinstance(data, dict):
         raise ParamsError(f"{file}: expected a mapping at the top level")
+    valid = [*TOP_LEVEL, *SECTIONS]
+    unknown = [str(key) for key in data if key not in valid]
+    if unknown:
+        raise ParamsError(
+            f"{file}: unknown top-level key(s) {', '.join(repr(k) for k in unknown)}; "
+            f"valid keys: {', '.join(valid)}"
+        )
     return data
 
 
 def load_section(name: str, path: str | Path = "params.yaml") -> Any:
     """Load and validate one top-level section of params.yaml."""
     check_choice("params section", name, list(SECTIONS))
-    raw = load_raw(path).get(name, {}) or {}
+    data = load_raw(path)
+    if name not in data:
+        raise ParamsError(f"{path}: no '{name}' section (every stage reads its own section)")
+    raw = data[name] or {}
     try:
         return SECTIONS[name].model_validate(raw)
     except ValidationError as err:

@@ -8,19 +8,18 @@ layer (``synthdistill.text``); nothing here special-cases a language.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from datasketch import MinHash, MinHashLSH
-
+from synthdistill.overlap import ShingleIndex, TestMatcher
 from synthdistill.params import PreprocessParams
 from synthdistill.text import (
     detect_language,
     detection_languages,
     language_share,
     normalize,
-    shingles,
 )
 
 Row = dict[str, Any]
@@ -28,6 +27,10 @@ Row = dict[str, Any]
 # Every drop reason, in the order the filters run.
 REASONS: tuple[str, ...] = (
     "empty",
+    "control_chars",
+    "replacement_char",
+    "bidi_control",
+    "too_few_letters",
     "unknown_label",
     "too_short",
     "too_long",
@@ -38,9 +41,6 @@ REASONS: tuple[str, ...] = (
     "test_contamination",
     "balance",
 )
-# The LSH index proposes candidates with at least this probability at the threshold
-# Jaccard; the exact Jaccard of each candidate then decides.
-LSH_RECALL = 0.99
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,36 @@ def empty_filter() -> RowFilter:
             return Drop("empty", "no text" if text is None else f"text is {type(text).__name__}")
         if not any(char.isalnum() for char in text):
             return Drop("empty", "no letters or digits" if text else None)
+        return None
+
+    return RowFilter(check)
+
+
+# Bidirectional embeddings/overrides/isolates: they reorder what a reader sees (Trojan Source).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Below this share of letters among non-space characters a text is not prose.
+MIN_LETTER_SHARE = 0.5
+
+
+def sanity_filter() -> RowFilter:
+    """Drop text no clean example holds: control characters (NUL, BEL, terminal escapes),
+    U+FFFD (bytes lost in decoding), bidi controls, or too few letters (all languages:
+    kana and kanji are letters too)."""
+
+    def check(row: Row) -> Drop | None:
+        text: str = row["text"]
+        controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
+        if controls:
+            return Drop("control_chars", ", ".join(controls[:5]))
+        if "\ufffd" in text:
+            return Drop("replacement_char", f"{text.count(chr(0xFFFD))} x U+FFFD")
+        bidi = sorted({f"U+{ord(c):04X}" for c in text if c in _BIDI_CONTROLS})
+        if bidi:
+            return Drop("bidi_control", ", ".join(bidi))
+        visible = [c for c in text if not c.isspace()]
+        share = sum(c.isalpha() for c in visible) / len(visible)
+        if share < MIN_LETTER_SHARE:
+            return Drop("too_few_letters", f"{share:.0%} letters")
         return None
 
     return RowFilter(check)
@@ -160,65 +190,6 @@ def exact_dedup_filter() -> RowFilter:
     return RowFilter(check, keep)
 
 
-def lsh_bands(threshold: float, num_perm: int, recall: float = LSH_RECALL) -> tuple[int, int]:
-    """(bands, rows) with the most rows per band whose candidate probability at Jaccard
-    ``threshold`` is at least ``recall`` (exact Jaccard confirms candidates later)."""
-    for rows in range(num_perm, 0, -1):
-        bands = num_perm // rows
-        if 1 - (1 - threshold**rows) ** bands >= recall:
-            return bands, rows
-    return num_perm, 1
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    """Exact Jaccard similarity of two shingle sets (0.0 when both are empty)."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
-
-
-class ShingleIndex:
-    """MinHash LSH over the language layer's shingles; matches are confirmed by exact Jaccard."""
-
-    def __init__(self, lang: str, threshold: float, num_perm: int, seed: int) -> None:
-        self.lang = lang
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self._lsh = MinHashLSH(num_perm=num_perm, params=lsh_bands(threshold, num_perm))
-        self._template = MinHash(num_perm=num_perm, seed=seed)  # permutations built once
-        self._entries: list[tuple[str, set[str]]] = []  # (id, shingles), position = LSH key
-        self._last: tuple[str, set[str], MinHash] | None = None
-
-    def _sketch(self, text: str) -> tuple[set[str], MinHash]:
-        """Shingles and MinHash of a text; the last one is reused (match, then add)."""
-        if self._last is None or self._last[0] != text:
-            grams = shingles(text, self.lang)
-            template = self._template
-            minhash = MinHash(
-                num_perm=self.num_perm, permutations=template.permutations, scheme=template.scheme
-            )
-            minhash.update_batch([gram.encode("utf-8") for gram in grams])
-            self._last = (text, grams, minhash)
-        return self._last[1], self._last[2]
-
-    def add(self, key: str, text: str) -> None:
-        """Index a text under ``key`` (texts without shingles are not indexed)."""
-        grams, minhash = self._sketch(text)
-        if grams:
-            self._lsh.insert(len(self._entries), minhash)
-            self._entries.append((key, grams))
-
-    def match(self, text: str) -> str | None:
-        """The key of the earliest indexed text with Jaccard >= threshold, else None."""
-        grams, minhash = self._sketch(text)
-        if not grams:
-            return None
-        for position in sorted(self._lsh.query(minhash)):
-            key, other = self._entries[position]
-            if jaccard(grams, other) >= self.threshold:
-                return key
-        return None
-
-
 def near_dup_filter(lang: str, params: PreprocessParams) -> RowFilter:
     """Drop rows that near-duplicate an earlier kept row (detail: its id)."""
     index = ShingleIndex(lang, params.near_dup_threshold, params.num_perm, params.seed)
@@ -231,16 +202,13 @@ def near_dup_filter(lang: str, params: PreprocessParams) -> RowFilter:
 
 
 def contamination_filter(test_rows: list[Row], lang: str, params: PreprocessParams) -> RowFilter:
-    """Drop rows that near-duplicate a test example (detail: the test row's id)."""
-    index = ShingleIndex(lang, params.contamination_threshold, params.num_perm, params.seed)
-    for test_row in test_rows:
-        text = test_row.get("text")
-        if isinstance(text, str):
-            index.add(_row_id(test_row), normalize(text, lang))
+    """Drop rows that equal, contain, sit inside or near-duplicate a test example (detail:
+    how, and the test row's id): the same check the retrieval corpus gets."""
+    matcher = TestMatcher(test_rows, lang, params.contamination_threshold, params.num_perm)
 
     def check(row: Row) -> Drop | None:
-        match = index.match(row["text"])
-        return None if match is None else Drop("test_contamination", match)
+        found = matcher.match(row["text"])
+        return None if found is None else Drop("test_contamination", f"{found[1]} of {found[0]}")
 
     return RowFilter(check)
 
@@ -297,11 +265,13 @@ def clean_dataset(
 ) -> CleanResult:
     """Normalise and filter generated rows ('id', 'text', 'label' + any other keys).
 
-    Steps: empty, unknown label, length, language, exact dedup, near-dup, test
+    Steps: empty, junk text (control/replacement/bidi characters, too few letters),
+    unknown label, length, language, exact dedup, near-dup, test
     contamination, then optional class balancing. Output keeps input order.
     """
     filters = [
         empty_filter(),
+        sanity_filter(),
         label_filter(labels),
         length_filter(params.min_chars, params.max_chars),
         language_filter(lang, params.min_language_share),

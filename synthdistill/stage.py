@@ -7,10 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from synthdistill.assets import AssetError
-from synthdistill.io import DataError
-from synthdistill.params import ParamsError
-from synthdistill.teachers.base import TeacherError
+from synthdistill.errors import AssetError, DataError, ParamsError, TeacherError
 
 log = logging.getLogger("synthdistill")
 EXPECTED = (DataError, ParamsError, TeacherError, AssetError, FileNotFoundError)

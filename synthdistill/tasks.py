@@ -37,7 +37,7 @@ def _bbc_news(task: TaskParams) -> list[Example]:
     root = Path(list(spec.submodule_search_locations)[0]) / "bbcnews" / "data"
     rows: list[Example] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        label = (task.label_map or {}).get(folder.name, folder.name)
+        label = (task.data.label_map or {}).get(folder.name, folder.name)
         for file in sorted(folder.glob("*.txt")):
             raw = file.read_bytes().decode("utf-8", errors="replace")
             headline, _, body = raw.strip().partition("\n")
@@ -45,7 +45,7 @@ def _bbc_news(task: TaskParams) -> list[Example]:
             rows.append(
                 {
                     "id": f"bbc-{folder.name}-{file.stem}",
-                    "text": _truncate(text, task.text_max_chars),
+                    "text": _truncate(text, task.data.text_max_chars),
                     "label": label,
                 }
             )
@@ -54,7 +54,11 @@ def _bbc_news(task: TaskParams) -> list[Example]:
 
 def _text_fields(task: TaskParams) -> list[str]:
     """The record fields that make up the text (e.g. title, then content)."""
-    return [task.text_field] if isinstance(task.text_field, str) else list(task.text_field)
+    return (
+        [task.data.text_field]
+        if isinstance(task.data.text_field, str)
+        else list(task.data.text_field)
+    )
 
 
 def _from_records(
@@ -64,14 +68,18 @@ def _from_records(
     text_fields = _text_fields(task)
     rows: list[Example] = []
     for index, (where, record) in enumerate(records):
-        for field in (*text_fields, task.label_field):
-            if field not in record or record[field] is None or str(record[field]).strip() == "":
-                raise DataError(f"{where}: missing or empty field '{field}'")
-        raw_label = str(record[task.label_field])
-        label = (task.label_map or {}).get(raw_label, raw_label)
+        for field in (*text_fields, task.data.label_field):
+            if field not in record:
+                raise DataError(
+                    f"{where}: no field '{field}'; the record has: {', '.join(map(str, record))}"
+                )
+            if record[field] is None or str(record[field]).strip() == "":
+                raise DataError(f"{where}: field '{field}' is empty")
+        raw_label = str(record[task.data.label_field])
+        label = (task.data.label_map or {}).get(raw_label, raw_label)
         if label not in task.labels:
             raise DataError(
-                f"{where}: field '{task.label_field}' has label '{raw_label}' which is not "
+                f"{where}: field '{task.data.label_field}' has label '{raw_label}' which is not "
                 f"in the task; valid labels: {', '.join(task.labels)}"
             )
         rows.append(
@@ -79,7 +87,7 @@ def _from_records(
                 "id": str(record.get("id", f"{name}-{index:06d}")),
                 "text": _truncate(
                     "\n".join(str(record[field]).strip() for field in text_fields),
-                    task.text_max_chars,
+                    task.data.text_max_chars,
                 ),
                 "label": label,
             }
@@ -88,24 +96,18 @@ def _from_records(
 
 
 def _file(task: TaskParams, name: str) -> list[Example]:
-    """User data: JSONL, CSV or Parquet at ``task.path``."""
-    if not task.path:
-        raise ParamsError(f"tasks.{name}.path is required for source 'file'")
-    path = Path(task.path)
+    """User data: JSONL, CSV or Parquet at ``task.data.path``."""
+    if not task.data.path:
+        raise ParamsError(f"tasks.{name}.data.path is required for source 'file'")
+    path = Path(task.data.path)
     if not path.exists():
-        raise DataError(f"{path}: file not found (tasks.{name}.path)")
+        raise DataError(f"{path}: file not found (tasks.{name}.data.path)")
     suffix = path.suffix.lower()
     records: list[tuple[str, dict[str, Any]]]
     if suffix in (".jsonl", ".json"):
         records = [(f"{path}:{lineno}", row) for lineno, row in read_jsonl_numbered(path)]
     elif suffix == ".csv":
-        try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                records = [
-                    (f"{path}:{i + 2}", dict(row)) for i, row in enumerate(csv.DictReader(handle))
-                ]
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: invalid UTF-8 at byte {exc.start}") from None
+        records = _read_csv(path)
     elif suffix == ".parquet":
         import pandas as pd
 
@@ -116,6 +118,28 @@ def _file(task: TaskParams, name: str) -> list[Example]:
     if not records:
         raise DataError(f"{path}: file is empty (no records)")
     return _from_records(records, task, name)
+
+
+def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """CSV records with their file line; a UTF-8 BOM (Excel's "CSV UTF-8") is accepted.
+
+    Bytes are decoded line by line, so invalid UTF-8 is reported at its line.
+    """
+    lines: list[str] = []
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            try:
+                lines.append(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"{path}:{lineno}: invalid UTF-8 at byte {exc.start} of the line; "
+                    "re-encode the file as UTF-8"
+                ) from None
+    reader = csv.DictReader(lines)
+    records = []
+    for row in reader:
+        records.append((f"{path}:{reader.line_num}", dict(row)))
+    return records
 
 
 # datasets' packaged builder for each local data file type (source=hf with a file path).
@@ -131,26 +155,26 @@ def _hf_dataset(task: TaskParams, name: str, path: str) -> Any:
         builder = _DATA_FILE_BUILDERS.get(local.suffix.lower())
         if builder is None:
             raise DataError(
-                f"{local}: unsupported file type '{local.suffix}' (tasks.{name}.path); "
+                f"{local}: unsupported file type '{local.suffix}' (tasks.{name}.data.path); "
                 f"use one of: {', '.join(_DATA_FILE_BUILDERS)}"
             )
         # The file stands for the split named in hf_split.
-        data_files = {task.hf_split: str(local)}
-        return datasets.load_dataset(builder, data_files=data_files, split=task.hf_split)
+        data_files = {task.data.hf_split: str(local)}
+        return datasets.load_dataset(builder, data_files=data_files, split=task.data.hf_split)
     try:
         return datasets.load_dataset(
             path,
-            task.hf_config,
-            split=task.hf_split,
-            revision=task.hf_revision,
-            data_dir=task.hf_data_dir,
+            task.data.hf_config,
+            split=task.data.hf_split,
+            revision=task.data.hf_revision,
+            data_dir=task.data.hf_data_dir,
         )
     except RuntimeError as exc:
         if "scripts are no longer supported" not in str(exc):
             raise
         raise DataError(
             f"{path}: a dataset loading script, which datasets>=4 no longer runs "
-            f"(tasks.{name}.path); set hf_revision: refs/convert/parquet if the hub has a "
+            f"(tasks.{name}.data.path); set hf_revision: refs/convert/parquet if the hub has a "
             "parquet export of it, or save the data as a JSONL/CSV/Parquet file and set "
             "path to that file"
         ) from None
@@ -159,24 +183,24 @@ def _hf_dataset(task: TaskParams, name: str, path: str) -> Any:
 def _hf(task: TaskParams, name: str) -> list[Example]:
     """A ``datasets`` dataset: hub names for online users, or a local data file or
     dataset directory (offline, tests)."""
-    if not task.path:
-        raise ParamsError(f"tasks.{name}.path is required for source 'hf' (a dataset name)")
-    dataset = _hf_dataset(task, name, task.path)
-    where = f"{task.path}[{task.hf_split}]"
+    if not task.data.path:
+        raise ParamsError(f"tasks.{name}.data.path is required for source 'hf' (a dataset name)")
+    dataset = _hf_dataset(task, name, task.data.path)
+    where = f"{task.data.path}[{task.data.hf_split}]"
     keys = [("text_field", field) for field in _text_fields(task)]
-    for key, field in [*keys, ("label_field", task.label_field)]:
+    for key, field in [*keys, ("label_field", task.data.label_field)]:
         if field not in dataset.column_names:
             raise DataError(
-                f"{where}: no field '{field}' (tasks.{name}.{key}); the dataset has: "
+                f"{where}: no field '{field}' (tasks.{name}.data.{key}); the dataset has: "
                 f"{', '.join(dataset.column_names)}"
             )
-    feature = dataset.features.get(task.label_field)
+    feature = dataset.features.get(task.data.label_field)
     names = getattr(feature, "names", None)
     records: list[tuple[str, dict[str, Any]]] = []
     for i, record in enumerate(dataset):
         record = dict(record)
-        if names is not None and isinstance(record.get(task.label_field), int):
-            record[task.label_field] = names[record[task.label_field]]
+        if names is not None and isinstance(record.get(task.data.label_field), int):
+            record[task.data.label_field] = names[record[task.data.label_field]]
         records.append((f"{where} row {i}", record))
     if not records:
         raise DataError(f"{where}: dataset split is empty")
@@ -185,7 +209,7 @@ def _hf(task: TaskParams, name: str) -> list[Example]:
 
 def _ja_news(task: TaskParams, name: str) -> list[Example]:
     """The hand-labelled Japanese Wikinews sentences (data/annotations/ja_news.jsonl)."""
-    path = Path(task.path or "data/annotations/ja_news.jsonl")
+    path = Path(task.data.path or "data/annotations/ja_news.jsonl")
     rows = read_jsonl(path, required=("id", "text"))
     kept = [r for r in rows if not r.get("excluded") and r.get("label")]
     for row in kept:
@@ -194,9 +218,29 @@ def _ja_news(task: TaskParams, name: str) -> list[Example]:
                 f"{path}: id {row['id']}: label '{row['label']}' is not in tasks.{name}.labels"
             )
     return [
-        {"id": r["id"], "text": _truncate(r["text"], task.text_max_chars), "label": r["label"]}
-        for r in kept
+        {
+            "id": r["id"],
+            "text": _truncate(r["text"], task.data.text_max_chars),
+            "label": r["label"],
+            "group": group,
+        }
+        for r, group in zip(kept, article_runs(kept), strict=True)
     ]
+
+
+def article_runs(rows: list[Example]) -> list[str]:
+    """A group id per row: a run of consecutive rows (in source order) with one label.
+
+    The Wikinews sentences come in article order without article ids; a topic run is the
+    closest the data comes to "one article", so test and pool never share one.
+    """
+    groups: list[str] = []
+    for index, row in enumerate(rows):
+        if index and row["label"] == rows[index - 1]["label"]:
+            groups.append(groups[-1])
+        else:
+            groups.append(f"run-{row['id']}")
+    return groups
 
 
 SOURCES: dict[str, Callable[[TaskParams, str], list[Example]]] = {
@@ -209,14 +253,17 @@ SOURCES: dict[str, Callable[[TaskParams, str], list[Example]]] = {
 
 def load_examples(name: str, task: TaskParams) -> list[Example]:
     """All labelled examples of a task, from its declared source."""
-    check_choice("task source", task.source, list(SOURCES))
-    return SOURCES[task.source](task, name)
+    check_choice("task source", task.data.source, list(SOURCES))
+    return SOURCES[task.data.source](task, name)
 
 
 def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
     """Deterministic stratified split: ``seed_per_label`` / ``test_per_label`` / the rest.
 
-    The pool keeps its gold labels only for the gold-student baseline.
+    Rows that share a ``group`` (e.g. sentences of one article) are never split between
+    test and pool: test takes whole groups, so one article's words cannot sit in both.
+    Without groups every row is its own group and the split is a plain shuffle. The pool
+    keeps its gold labels only for the gold-student baseline.
     """
     by_label: dict[str, list[Example]] = defaultdict(list)
     for row in rows:
@@ -224,16 +271,38 @@ def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str
     splits: dict[str, list[Example]] = {name: [] for name in SPLITS}
     for label in task.labels:
         items = sorted(by_label.get(label, []), key=lambda r: r["id"])
-        need = task.seed_per_label + task.test_per_label
+        need = task.data.seed_per_label + task.data.test_per_label
         if len(items) < need:
             raise DataError(
                 f"label '{label}' has {len(items)} examples; seed_per_label + test_per_label "
                 f"= {need} needed"
             )
-        random.Random(f"{seed}:{label}").shuffle(items)
-        splits["seed"] += items[: task.seed_per_label]
-        splits["test"] += items[task.seed_per_label : need]
-        splits["pool"] += items[need:]
+        groups: dict[str, list[Example]] = defaultdict(list)
+        for row in items:
+            groups[str(row.get("group", row["id"]))].append(row)
+        keys = list(groups)
+        random.Random(f"{seed}:{label}").shuffle(keys)
+        seed_rows: list[Example] = []
+        test_rows: list[Example] = []
+        pool_rows: list[Example] = []
+        for key in keys:
+            members = groups[key]
+            if len(seed_rows) < task.data.seed_per_label:
+                take = task.data.seed_per_label - len(seed_rows)
+                seed_rows += members[:take]
+                pool_rows += members[take:]
+            elif len(test_rows) < task.data.test_per_label:
+                test_rows += members
+            else:
+                pool_rows += members
+        if len(test_rows) < task.data.test_per_label:
+            raise DataError(
+                f"label '{label}': only {len(test_rows)} test examples in whole groups; "
+                f"test_per_label = {task.data.test_per_label}"
+            )
+        splits["seed"] += seed_rows
+        splits["test"] += test_rows
+        splits["pool"] += pool_rows
     return splits
 
 

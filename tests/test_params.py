@@ -18,11 +18,17 @@ def test_repo_params_are_valid() -> None:
 
 
 def test_every_params_knob_has_a_comment() -> None:
-    """Section knobs (2-space indent) and task fields (4-space) carry a comment."""
+    """Section knobs (2-space indent), task fields (4-space) and task data fields
+    (6-space, under ``data:``) carry a comment."""
+    parent = ""  # the last 4-space key: a task field, or ``data`` above its fields
     for lineno, line in enumerate((REPO / "params.yaml").read_text().splitlines(), 1):
         indent = len(line) - len(line.lstrip())
         key, sep, value = line.strip().partition(":")
-        if not sep or indent not in (2, 4) or line.strip().startswith(("#", "-")):
+        if not sep or line.strip().startswith(("#", "-")):
+            continue
+        if indent == 4:
+            parent = key
+        if indent not in (2, 4) and not (indent == 6 and parent == "data"):
             continue
         if key == "description" or (not value.strip() and indent == 2):
             continue  # free text / a task's own block
@@ -50,6 +56,23 @@ def test_unknown_names_list_valid_choices(tmp_path: Path) -> None:
     path = _write(tmp_path, {"tasks": {"a": {}}})
     with pytest.raises(ParamsError, match="Unknown task 'b'; choose one of: a"):
         load_task("b", path)
-    path = _write(tmp_path, {"tasks": {"a": {"language": "en", "source": "x"}}})
+    path = _write(tmp_path, {"tasks": {"a": {"language": "en", "data": {"source": "x"}}}})
     with pytest.raises(ParamsError, match=r"tasks\.a\.description"):
         load_task("a", path)
+
+
+def test_task_data_keys_are_nested(tmp_path: Path) -> None:
+    """Data-loading keys live under ``tasks.<name>.data``; errors name the nested key."""
+    task = {"language": "en", "description": "d", "labels": {"a": "x", "b": "y"}}
+    path = _write(tmp_path, {"tasks": {"t": {**task, "data": {"source": "file"}}}})
+    loaded = load_task("t", path)
+    assert loaded.data.source == "file" and loaded.data.seed_per_label == 8
+    path = _write(
+        tmp_path, {"tasks": {"t": {**task, "data": {"source": "f", "seed_per_label": -1}}}}
+    )
+    with pytest.raises(ParamsError, match=r"tasks\.t\.data\.seed_per_label"):
+        load_task("t", path)
+    path = _write(tmp_path, {"tasks": {"t": {**task, "source": "file"}}})  # the old flat layout
+    with pytest.raises(ParamsError, match=r"tasks\.t\.source: Extra inputs") as err:
+        load_task("t", path)
+    assert "tasks.t.data: Field required" in str(err.value)

@@ -1,4 +1,5 @@
 import json
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -6,21 +7,21 @@ import pytest
 from pydantic import ValidationError
 
 from synthdistill.io import DataError
-from synthdistill.params import TaskParams
-from synthdistill.tasks import load_examples, sample_like, split_examples
+from synthdistill.params import TaskDataParams, TaskParams
+from synthdistill.tasks import article_runs, load_examples, sample_like, split_examples
 
 
 def _task(**kw: object) -> TaskParams:
+    """A toy task; keyword arguments that are data fields go to ``tasks.<name>.data``."""
+    data: dict[str, object] = {"source": "file", "seed_per_label": 2, "test_per_label": 3}
     base: dict[str, object] = {
         "language": "en",
-        "source": "file",
         "description": "toy",
         "labels": {"pos": "good", "neg": "bad"},
-        "seed_per_label": 2,
-        "test_per_label": 3,
     }
-    base.update(kw)
-    return TaskParams.model_validate(base)
+    for key, value in kw.items():
+        (data if key in TaskDataParams.model_fields else base)[key] = value
+    return TaskParams.model_validate({**base, "data": data})
 
 
 def _rows(n: int) -> list[dict[str, str]]:
@@ -41,6 +42,108 @@ def test_split_is_stratified_deterministic_and_disjoint() -> None:
     assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
     assert sum(r["label"] == "pos" for r in a["test"]) == 3
     assert split_examples(rows, task, seed=1) != a
+
+
+def test_split_without_groups_is_a_plain_shuffle() -> None:
+    """Without a ``group`` key the split is the per-label seeded shuffle it always was."""
+    task = _task()
+    rows = _rows(40)
+    expected: dict[str, list[dict[str, str]]] = {"seed": [], "test": [], "pool": []}
+    for label in task.labels:
+        items = sorted((r for r in rows if r["label"] == label), key=lambda r: r["id"])
+        random.Random(f"7:{label}").shuffle(items)
+        expected["seed"] += items[:2]
+        expected["test"] += items[2:5]
+        expected["pool"] += items[5:]
+    assert split_examples(rows, task, seed=7) == expected
+
+
+def _grouped_rows() -> list[dict[str, str]]:
+    """Per label, groups ("articles") of 1 to 4 rows: 3 x 10 = 30 rows in 12 groups."""
+    rows = []
+    for label in ("pos", "neg"):
+        for g, size in enumerate([1, 2, 3, 4, 1, 2, 3, 4, 3, 4, 1, 2]):
+            for k in range(size):
+                rows.append(
+                    {
+                        "id": f"{label}-{g:02d}-{k}",
+                        "text": f"{label} article {g} sentence {k}",
+                        "label": label,
+                        "group": f"{label}-article-{g}",
+                    }
+                )
+    return rows
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_split_keeps_groups_out_of_test_and_pool(seed: int) -> None:
+    task = _task(seed_per_label=3, test_per_label=5)
+    rows = _grouped_rows()
+    splits = split_examples(rows, task, seed=seed)
+    groups = {name: {r["group"] for r in splits[name]} for name in splits}
+    assert not groups["test"] & groups["pool"]
+    assert not groups["test"] & groups["seed"]
+    ids = [r["id"] for name in ("seed", "test", "pool") for r in splits[name]]
+    assert sorted(ids) == sorted(r["id"] for r in rows)  # every row once
+    for label in task.labels:
+        assert sum(r["label"] == label for r in splits["seed"]) == 3
+        # test takes whole groups, so it may hold a few more than test_per_label
+        assert 5 <= sum(r["label"] == label for r in splits["test"]) < 5 + 4
+    assert splits == split_examples(list(reversed(rows)), task, seed=seed)
+    assert splits == split_examples(rows, task, seed=seed)
+
+
+def test_split_groups_change_with_the_seed() -> None:
+    task = _task(seed_per_label=3, test_per_label=5)
+    rows = _grouped_rows()
+    tests = {
+        frozenset(r["id"] for r in split_examples(rows, task, seed=seed)["test"])
+        for seed in range(5)
+    }
+    assert len(tests) > 1
+
+
+def test_split_needs_enough_whole_groups_for_test() -> None:
+    """One big group per label: the seeds take a slice, the rest cannot go to test."""
+    task = _task()
+    rows = [{**r, "group": r["label"]} for r in _rows(20)]
+    with pytest.raises(DataError, match="label 'pos': only 0 test examples in whole groups"):
+        split_examples(rows, task, seed=0)
+
+
+def test_article_runs_group_consecutive_rows_of_one_label() -> None:
+    labels = ["a", "a", "b", "a", "a", "a", "c"]
+    rows = [{"id": f"x{i}", "label": label} for i, label in enumerate(labels)]
+    assert article_runs(rows) == [
+        "run-x0",
+        "run-x0",
+        "run-x2",
+        "run-x3",
+        "run-x3",
+        "run-x3",
+        "run-x6",
+    ]
+    assert article_runs([]) == []
+
+
+def test_ja_news_rows_carry_their_article_run(tmp_path: Path) -> None:
+    path = tmp_path / "ja_news.jsonl"
+    records = [
+        {"id": "n1", "text": "試合に勝った。", "label": "pos"},
+        {"id": "n2", "text": "選手が活躍した。", "label": "pos"},
+        {"id": "n3", "text": "除外された文。", "label": "neg", "excluded": True},
+        {"id": "n4", "text": "株価が下がった。", "label": "neg"},
+        {"id": "n5", "text": "ラベルなし。", "label": None},
+        {"id": "n6", "text": "再び試合の話。", "label": "pos"},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    rows = load_examples("ja_news", _task(source="ja_news", path=str(path)))
+    assert [(r["id"], r["group"]) for r in rows] == [
+        ("n1", "run-n1"),
+        ("n2", "run-n1"),
+        ("n4", "run-n4"),
+        ("n6", "run-n6"),
+    ]
 
 
 def test_split_too_small_label() -> None:
@@ -68,15 +171,31 @@ def test_file_loader_errors_name_file_line_field(tmp_path: Path) -> None:
     path.write_text('{"text": "a", "label": "pos"}\n{"text": "b", "label": "meh"}\n')
     with pytest.raises(DataError, match=r"data\.jsonl:2: field 'label' has label 'meh'.*pos, neg"):
         load_examples("toy", _task(path=str(path)))
-    path.write_text('{"text": "a", "label": "pos"}\n{"label": "neg"}\n')
-    with pytest.raises(DataError, match=r"data\.jsonl:2: missing or empty field 'text'"):
+    path.write_text('{"text": "a", "label": "pos"}\n{"label": "neg", "body": "b"}\n')
+    with pytest.raises(
+        DataError, match=r"data\.jsonl:2: no field 'text'; the record has: label, body"
+    ):
+        load_examples("toy", _task(path=str(path)))
+    path.write_text('{"text": "a", "label": "pos"}\n{"text": "  ", "label": "neg"}\n')
+    with pytest.raises(DataError, match=r"data\.jsonl:2: field 'text' is empty"):
         load_examples("toy", _task(path=str(path)))
     csv = tmp_path / "data.csv"
     csv.write_text("text,label\na,pos\nb,oops\n")
     with pytest.raises(DataError, match=r"data\.csv:3: field 'label'"):
         load_examples("toy", _task(path=str(csv)))
-    csv.write_bytes(b"text,label\n\xff\xfe,pos\n")
-    with pytest.raises(DataError, match="invalid UTF-8"):
+    csv.write_bytes(b"text,label\na,pos\n\xff\xfe,pos\n")
+    with pytest.raises(DataError, match=r"data\.csv:3: invalid UTF-8 at byte 0 of the line"):
+        load_examples("toy", _task(path=str(csv)))
+
+
+def test_csv_with_excel_bom_and_quoted_newlines(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts with a BOM; a quoted field may span lines."""
+    csv = tmp_path / "data.csv"
+    csv.write_bytes('text,label\n"two\nlines",pos\nété,neg\n'.encode("utf-8-sig"))
+    rows = load_examples("toy", _task(path=str(csv)))
+    assert [(r["text"], r["label"]) for r in rows] == [("two lines", "pos"), ("été", "neg")]
+    csv.write_bytes('text,label\n"two\nlines",pos\nb,meh\n'.encode("utf-8-sig"))
+    with pytest.raises(DataError, match=r"data\.csv:4: field 'label' has label 'meh'"):
         load_examples("toy", _task(path=str(csv)))
 
 

@@ -48,21 +48,26 @@ def _fixture_rows(name: str) -> list[dict[str, Any]]:
 
 def _task(name: str, path: Path) -> TaskParams:
     """The task exactly as params.yaml defines it, reading ``path`` instead of the hub."""
-    return load_task(name, REPO / "params.yaml").model_copy(update={"path": str(path)})
+    return _with_data(load_task(name, REPO / "params.yaml"), path=str(path))
+
+
+def _with_data(task: TaskParams, **update: object) -> TaskParams:
+    """``task`` with some of its ``data`` fields replaced."""
+    return task.model_copy(update={"data": task.data.model_copy(update=update)})
 
 
 @pytest.mark.parametrize("name", list(BENCHMARKS))
 def test_fixture_loads_with_labels_mapped(name: str) -> None:
     path, names = BENCHMARKS[name]
     task = _task(name, path)
-    assert task.source == "hf" and task.language == "ja"
+    assert task.data.source == "hf" and task.language == "ja"
     rows = load_examples(name, task)
     raw = _fixture_rows(name)
-    label_field = task.label_field
+    label_field = task.data.label_field
     assert [r["label"] for r in rows] == [names[r[label_field]] for r in raw]
     assert set(Counter(r["label"] for r in rows)) == set(task.labels)
     assert len({r["id"] for r in rows}) == len(rows)
-    assert all(r["text"] and len(r["text"]) <= task.text_max_chars for r in rows)
+    assert all(r["text"] and len(r["text"]) <= task.data.text_max_chars for r in rows)
 
 
 def test_marc_ja_text_is_the_review() -> None:
@@ -75,7 +80,7 @@ def test_livedoor_text_is_title_then_content() -> None:
     task = _task("livedoor_news", FIXTURES / "livedoor_news.jsonl")
     rows = load_examples("livedoor_news", task)
     for row, raw in zip(rows, _fixture_rows("livedoor_news"), strict=True):
-        assert row["text"] == f"{raw['title']} {raw['content']}"[: task.text_max_chars]
+        assert row["text"] == f"{raw['title']} {raw['content']}"[: task.data.text_max_chars]
 
 
 def test_text_keeps_raw_width_variants_for_nfkc() -> None:
@@ -92,7 +97,7 @@ def test_text_keeps_raw_width_variants_for_nfkc() -> None:
 def test_split_is_stratified_and_disjoint(name: str) -> None:
     path, _ = BENCHMARKS[name]
     # The fixtures hold 3-6 rows per label, fewer than params.yaml's per-label counts.
-    task = _task(name, path).model_copy(update={"seed_per_label": 1, "test_per_label": 1})
+    task = _with_data(_task(name, path), seed_per_label=1, test_per_label=1)
     rows = load_examples(name, task)
     splits = split_examples(rows, task, seed=0)
     ids = {split: {r["id"] for r in splits[split]} for split in SPLITS}
@@ -115,8 +120,8 @@ def test_wrong_field_name_is_named(
     name: str, update: dict[str, object], field: str, key: str
 ) -> None:
     path, _ = BENCHMARKS[name]
-    task = _task(name, path).model_copy(update=update)
-    expected = rf"no field '{field}' \(tasks\.{name}\.{key}\); the dataset has: \w+, "
+    task = _with_data(_task(name, path), **update)
+    expected = rf"no field '{field}' \(tasks\.{name}\.data\.{key}\); the dataset has: \w+, "
     with pytest.raises(DataError, match=expected):
         load_examples(name, task)
 
@@ -138,7 +143,7 @@ def test_local_dir_in_the_hub_parquet_export_layout(tmp_path: Path) -> None:
     table.to_parquet(export / "MARC-ja" / "jglue-validation.parquet")
     table.select(range(2)).to_parquet(export / "MARC-ja" / "jglue-train.parquet")
     task = _task("marc_ja", export)
-    assert (task.hf_data_dir, task.hf_split) == ("MARC-ja", "validation")
+    assert (task.data.hf_data_dir, task.data.hf_split) == ("MARC-ja", "validation")
     loaded = load_examples("marc_ja", task)
     assert [r["label"] for r in loaded] == [MARC_JA_NAMES[r["label"]] for r in rows]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synthdistill.io import DataError
+from synthdistill.overlap import TestMatcher
 from synthdistill.params import TaskParams, check_choice
-from synthdistill.preprocess import ShingleIndex
 from synthdistill.text import (
     detect_language,
     detection_languages,
@@ -36,12 +36,9 @@ MAX_WRONG_LANGUAGE_SHARE = 0.5
 # Language detection reads this many leading characters (lingua's time grows with length;
 # on the Wikipedia passages 300 characters gave the same answers as 1000, 5x faster).
 DETECT_CHARS = 300
-# A test text this long (or longer) found inside a passage, or vice versa, is a leak.
-MIN_CONTAINED_CHARS = 40
 # Defaults of the near-duplicate test: shingle Jaccard, MinHash permutations and seed.
 LEAK_THRESHOLD = 0.5
 NUM_PERM = 128
-MINHASH_SEED = 0
 
 
 class TestLeakError(DataError):
@@ -160,47 +157,6 @@ def truncate_passage(text: str, lang: str, max_chars: int) -> str:
     cut = text[:max_chars]
     space = cut.rfind(" ")
     return cut[:space] if space > max_chars // 2 else cut
-
-
-class TestMatcher:
-    """Finds the test example a text equals, contains, is contained in, or near-duplicates
-    (shingle Jaccard >= threshold, MinHash LSH candidates confirmed exactly)."""
-
-    __test__ = False  # not a pytest test class
-
-    def __init__(
-        self,
-        test_rows: list[dict[str, Any]],
-        lang: str,
-        threshold: float = LEAK_THRESHOLD,
-        num_perm: int = NUM_PERM,
-    ) -> None:
-        self.lang = lang
-        self._index = ShingleIndex(lang, threshold, num_perm, MINHASH_SEED)
-        self._texts: dict[str, str] = {}  # case-folded normalised text -> test id
-        for row in test_rows:
-            text = normalize(str(row.get("text") or ""), lang)
-            if text:
-                self._texts.setdefault(text.casefold(), str(row.get("id")))
-                self._index.add(str(row.get("id")), text)
-        self._containable = [
-            (text, test_id)
-            for text, test_id in self._texts.items()
-            if len(text) >= MIN_CONTAINED_CHARS
-        ]
-
-    def match(self, text: str) -> tuple[str, str] | None:
-        """(test id, how) for a leaking text, else None; ``how`` says which check hit."""
-        folded = normalize(text, self.lang).casefold()
-        if folded in self._texts:
-            return self._texts[folded], "exact"
-        for test_text, test_id in self._containable:
-            if test_text in folded:
-                return test_id, "test_in_passage"
-            if len(folded) >= MIN_CONTAINED_CHARS and folded in test_text:
-                return test_id, "passage_in_test"
-        near = self._index.match(text)
-        return (near, "near_duplicate") if near is not None else None
 
 
 def assert_no_test_leak(

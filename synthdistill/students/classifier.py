@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from dvclive import Live
 from tqdm import tqdm
 from transformers import (
     AutoModelForSequenceClassification,
@@ -33,6 +32,7 @@ from transformers import (
 from synthdistill.assets import REGISTRY, resolve_model
 from synthdistill.io import write_json
 from synthdistill.params import TrainParams
+from synthdistill.students.live import open_live
 
 LABELS_FILE = "labels.json"
 WARMUP_RATIO = 0.1  # share of optimizer steps with a linearly rising learning rate
@@ -94,7 +94,7 @@ def train_classifier(
     optimizer = torch.optim.AdamW(_param_groups(model), lr=params.lr)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(WARMUP_RATIO * steps), steps)
     shuffle = torch.Generator().manual_seed(params.seed)
-    live = _open_live(live_dir)
+    live = open_live(live_dir)
     epoch_losses: list[float] = []
     started = time.perf_counter()
     for epoch in range(params.epochs):
@@ -216,13 +216,6 @@ def _param_groups(model: torch.nn.Module) -> list[dict[str, Any]]:
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": WEIGHT_DECAY},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-
-
-def _open_live(live_dir: Path | None) -> Live | None:
-    """A dvclive logger that never writes dvc.yaml, commits, or saves a DVC experiment."""
-    if live_dir is None:
-        return None
-    return Live(str(live_dir), dvcyaml=False, save_dvc_exp=False)
 
 
 def _use_all_cores() -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from synthdistill.io import atomic_open, write_json
+from synthdistill.students.live import open_live
 
 KIND_FILE = "student.json"
 
@@ -70,8 +71,11 @@ def fit_pipeline(
         pickle.dump(pipeline, handle)
     write_json(out_dir / "labels.json", labels)
     write_json(out_dir / KIND_FILE, {"student": name, **(marker or {})})
-    if live_dir is not None:
-        write_json(live_dir / "metrics.json", {"train": {"accuracy": train_accuracy}})
+    live = open_live(live_dir)
+    if live is not None:  # one step: a linear head has no epochs, but the curve file exists
+        live.log_metric("train/accuracy", train_accuracy)
+        live.next_step()
+        live.end()
     return {
         "train_accuracy": train_accuracy,
         "student": name,

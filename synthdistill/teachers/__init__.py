@@ -87,5 +87,5 @@ def build_teacher(
     progress: bool = True,
 ) -> Teacher:
     """A cached :class:`Teacher` for ``params`` (``model`` overrides ``params.model``)."""
-    backend = build_backend(params, model)
-    return Teacher(backend, cache if cache is not None else TeacherCache(), progress=progress)
+    cache = cache if cache is not None else TeacherCache()  # a bad cache fails before a load
+    return Teacher(build_backend(params, model), cache, progress=progress)

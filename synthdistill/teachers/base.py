@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
+from synthdistill.errors import TeacherError as TeacherError
+
 Role = Literal["system", "user", "assistant"]
-
-
-class TeacherError(RuntimeError):
-    """A teacher backend failed after its bounded retries (message says why)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,7 @@ class Completion:
     completion_tokens: int = 0
     cached: bool = False
     key: str = ""  # cache key of the call that produced it (lineage)
+    served_model: str = ""  # the model id the server says answered (OpenAI ``model`` field)
 
 
 class TeacherBackend(Protocol):

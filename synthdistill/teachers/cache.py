@@ -7,12 +7,17 @@ import json
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from synthdistill.cachedir import CACHE_ENV as CACHE_ENV
 from synthdistill.cachedir import default_cache_dir
-from synthdistill.teachers.base import Completion, TeacherRequest
+from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
+
+# A reply longer than this is cut here and stored as truncated (finish_reason "length"): a
+# generation is at most a few thousand characters, so more means a broken server or model.
+MAX_COMPLETION_CHARS = 100_000
 
 
 def cache_key(identity: dict[str, Any], request: TeacherRequest, sample_index: int) -> str:
@@ -36,15 +41,25 @@ class TeacherCache:
         self.path = Path(path) if path else default_cache_dir() / "teacher_cache.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS completions ("
-            " key TEXT PRIMARY KEY, text TEXT NOT NULL, finish_reason TEXT NOT NULL,"
-            " prompt_tokens INTEGER, completion_tokens INTEGER, model TEXT, created REAL)"
-        )
-        self._conn.commit()
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS completions ("
+                " key TEXT PRIMARY KEY, text TEXT NOT NULL, finish_reason TEXT NOT NULL,"
+                " prompt_tokens INTEGER, completion_tokens INTEGER, model TEXT, created REAL)"
+            )
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS served (identity TEXT PRIMARY KEY, model TEXT)"
+            )
+            self._conn.commit()
+            self._conn.execute("SELECT key FROM completions LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as err:
+            raise TeacherError(
+                f"{self.path}: the teacher cache is unreadable ({err}); move it aside to start "
+                f"an empty one, or point ${CACHE_ENV} elsewhere"
+            ) from None
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
@@ -57,15 +72,23 @@ class TeacherCache:
             return None
         return Completion(row[0], row[1], row[2] or 0, row[3] or 0, cached=True, key=key)
 
-    def put(self, key: str, completion: Completion, model: str = "") -> None:
-        """Store one finished call at once, so a crash later loses nothing."""
+    def put(self, key: str, completion: Completion, model: str = "") -> Completion:
+        """Store one finished call at once, so a crash later loses nothing.
+
+        The first answer stored for a key wins (several processes may compute the same
+        key): the stored answer is returned, and callers use it, so every output can be
+        rebuilt from the cache.
+        """
+        text, finish = completion.text, completion.finish_reason
+        if len(text) > MAX_COMPLETION_CHARS:
+            text, finish = text[:MAX_COMPLETION_CHARS], "length"
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
-                    completion.text,
-                    completion.finish_reason,
+                    text,
+                    finish,
                     completion.prompt_tokens,
                     completion.completion_tokens,
                     model,
@@ -73,6 +96,62 @@ class TeacherCache:
                 ),
             )
             self._conn.commit()
+        stored = self.get(key)
+        assert stored is not None  # just inserted, or inserted earlier by another writer
+        return replace(stored, cached=False)
+
+    def check_served(self, identity: dict[str, Any], served_model: str) -> None:
+        """Refuse answers from another model than the one this identity's answers came from.
+
+        A server identity is its URL and model *name*; the first model id the server
+        reported for it is recorded, and a different one later is an error (the cache
+        would otherwise mix, or wrongly reuse, two models' answers).
+        """
+        blob = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO served VALUES (?, ?)", (blob, served_model))
+            self._conn.commit()
+            row = self._conn.execute("SELECT model FROM served WHERE identity = ?", (blob,))
+            recorded = row.fetchone()[0]
+        if recorded != served_model:
+            raise TeacherError(
+                f"the server now reports model '{served_model}' for {identity}, but the answers "
+                f"cached for that identity came from '{recorded}'; serve the same model, or give "
+                f"this one its own name (teacher.model) so its answers are cached apart"
+            )
+
+    def records(self, keys: set[str] | None = None) -> list[dict[str, Any]]:
+        """Stored entries as dicts (all of them, or those of ``keys``)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, text, finish_reason, prompt_tokens, completion_tokens, model"
+                " FROM completions"
+            ).fetchall()
+        names = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
+        found = [dict(zip(names, row, strict=True)) for row in rows]
+        return found if keys is None else [row for row in found if row["key"] in keys]
+
+    def add_records(self, records: list[dict[str, Any]]) -> int:
+        """Insert exported entries; existing keys keep their answer. Returns how many were new."""
+        with self._lock:
+            before = self._conn.total_changes
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r["key"],
+                        r["text"],
+                        r["finish_reason"],
+                        r["prompt_tokens"],
+                        r["completion_tokens"],
+                        r["model"],
+                        time.time(),
+                    )
+                    for r in records
+                ],
+            )
+            self._conn.commit()
+            return self._conn.total_changes - before
 
     def __len__(self) -> int:
         with self._lock:

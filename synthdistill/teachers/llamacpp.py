@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from synthdistill.assets import REGISTRY, ResolvedModel, resolve_model
+from synthdistill.assets import REGISTRY, ResolvedModel, engine_version, resolve_model
 from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest, openai_payload
 
 # GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
@@ -190,7 +190,12 @@ class LlamaCppBackend:
         self._lock = threading.Lock()
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self._display, "sha256": self.model.sha256}
+        return {
+            "backend": self.name,
+            "model": self._display,
+            "sha256": self.model.sha256,
+            "engine": engine_version("xllamacpp"),
+        }
 
     def _payload(self, request: TeacherRequest) -> dict[str, Any]:
         payload = openai_payload(request)

@@ -185,6 +185,7 @@ class OpenAIBackend:
                 finish_reason=str(choice.get("finish_reason") or "stop"),
                 prompt_tokens=int(usage.get("prompt_tokens") or 0),
                 completion_tokens=int(usage.get("completion_tokens") or 0),
+                served_model=str(data.get("model") or ""),
             )
         except (KeyError, IndexError, TypeError, AttributeError) as err:
             raise TeacherError(f"POST {url}: malformed reply ({err!r})") from None

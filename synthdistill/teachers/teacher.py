@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -16,22 +16,44 @@ from synthdistill.teachers.cache import TeacherCache, cache_key
 
 @dataclass
 class Usage:
-    """What a stage spent on its teacher (written to metrics/<task>/*usage.json)."""
+    """What a stage spent on its teacher.
 
-    requests: int = 0  # samples asked for
+    :meth:`ledger` depends only on the requests and the cached answers, so a re-run from
+    the cache writes the same file (it is tracked in dvc.lock); :meth:`runtime` says how
+    this run got them (calls vs cache hits, wall time) and goes to an untracked-by-lock
+    runtime file.
+    """
+
+    requests: int = 0  # samples asked for: the teacher budget spent
+    prompt_tokens: int = 0  # of every answer used, from the cache or not
+    completion_tokens: int = 0  # of every answer used
     cache_hits: int = 0  # answered from the cache
     teacher_calls: int = 0  # answered by the backend (requests - cache_hits)
-    prompt_tokens: int = 0  # of backend calls
-    completion_tokens: int = 0  # of backend calls
+    call_completion_tokens: int = 0  # of backend calls only (throughput)
     seconds: float = 0.0  # wall time spent in backend calls
 
+    def ledger(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+    def runtime(self) -> dict[str, Any]:
+        rate = round(self.call_completion_tokens / self.seconds, 1) if self.seconds else 0.0
+        return {
+            "teacher_calls": self.teacher_calls,
+            "cache_hits": self.cache_hits,
+            "seconds": round(self.seconds, 2),
+            "completion_tokens_per_s": rate,
+        }
+
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["seconds"] = round(self.seconds, 2)
-        data["completion_tokens_per_s"] = (
-            round(self.completion_tokens / self.seconds, 1) if self.seconds else 0.0
-        )
-        return data
+        return {**self.ledger(), **self.runtime()}
+
+    def count(self, completion: Completion) -> None:
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
 
 
 WAVE_FACTOR = 2  # requests submitted per wave = backend.concurrency * WAVE_FACTOR
@@ -64,6 +86,7 @@ class Teacher:
                 todo.append((ridx, sidx, single, key))
             else:
                 results[ridx][sidx] = hit
+                self.usage.count(hit)
         self.usage.requests += len(flat)
         self.usage.cache_hits += len(flat) - len(todo)
         if todo:
@@ -94,13 +117,19 @@ class Teacher:
                     failure = failure or exc
                     continue
                 ridx, sidx, key = futures[future]
-                completion = replace(future.result(), key=key, cached=False)
-                self.cache.put(key, completion, model)
+                answer = future.result()
+                try:
+                    if answer.served_model:
+                        self.cache.check_served(self.identity, answer.served_model)
+                except TeacherError as exc:  # not cached: it came from another model
+                    failure = failure or exc
+                    continue
+                completion = self.cache.put(key, answer, model)
                 results[ridx][sidx] = completion
                 finished += 1
                 self.usage.teacher_calls += 1
-                self.usage.prompt_tokens += completion.prompt_tokens
-                self.usage.completion_tokens += completion.completion_tokens
+                self.usage.count(completion)
+                self.usage.call_completion_tokens += completion.completion_tokens
                 bar.update(1)
 
         # Submit in waves: llama.cpp (xllamacpp) hands results back only when its queue

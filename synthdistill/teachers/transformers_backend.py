@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from synthdistill.assets import REGISTRY, ResolvedModel, file_sha256, resolve_model
+from synthdistill.assets import REGISTRY, ResolvedModel, engine_version, resolve_model
 from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
-
-
-def _fingerprint(directory: Path) -> str:
-    """Cheap identity of a local model dir: config + tokenizer files, weight names and sizes."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        rel = path.relative_to(directory).as_posix()
-        digest.update(rel.encode() + b"\0")
-        if path.suffix in (".json", ".txt", ".model", ".jinja") and path.stat().st_size < 1 << 24:
-            digest.update(path.read_bytes())
-        else:
-            digest.update(str(path.stat().st_size).encode())
-    return digest.hexdigest()
 
 
 class TransformersBackend:
@@ -80,14 +66,15 @@ class TransformersBackend:
         asset = REGISTRY.get(resolved.name)
         self._display = resolved.name if asset or not resolved.local else Path(resolved.path).name
         self._sha = resolved.sha256
-        if self._sha is None and resolved.local and self.gguf_file:
-            self._sha = file_sha256(Path(source) / self.gguf_file)
-        elif self._sha is None and resolved.local and Path(source).is_dir():
-            self._sha = _fingerprint(Path(source))
         self._lock = threading.Lock()
 
     def identity(self) -> dict[str, Any]:
-        ident: dict[str, Any] = {"backend": self.name, "model": self._display, "sha256": self._sha}
+        ident: dict[str, Any] = {
+            "backend": self.name,
+            "model": self._display,
+            "sha256": self._sha,
+            "engine": engine_version("transformers", "torch"),
+        }
         if not self.resolved.local:
             ident["revision"] = self.revision or "main"
         return ident

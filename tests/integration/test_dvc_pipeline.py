@@ -1,4 +1,8 @@
-"""Real `dvc repro` / `dvc exp run` in a temporary git repo, with the real smallest teacher."""
+"""Real `dvc repro` / `dvc exp run` in a temporary git repo, with the real smallest teacher.
+
+The teacher cache is this test session's own (tests/conftest.py), so the first run's
+teacher calls are real and every later count is meaningful.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,28 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synthdistill.io import read_jsonl, write_jsonl
+from synthdistill.params import load_task
+from synthdistill.tasks import load_examples
+
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
+TASK = "toy"
+BUDGET = 10
+STAGES = [
+    "prepare",
+    "retrieve_index",
+    "retrieve",
+    "generate",
+    "preprocess",
+    "quality",
+    "train",
+    "train_gold",
+    "train_seeds",
+    "train_plus_seeds",
+    "teacher_prompting",
+    "evaluate",
+]
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
@@ -25,29 +49,48 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 def _ran(output: str) -> set[str]:
     return {
-        line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage '")
+        line.split("'")[1].removesuffix(f"@{TASK}")
+        for line in output.splitlines()
+        if line.startswith("Running stage '")
     }
+
+
+def _json(project: Path, name: str) -> dict:
+    return json.loads((project / "metrics" / TASK / name).read_text())
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project whose one task reads a small gold file (12 BBC texts a label)."""
     root = tmp_path_factory.mktemp("proj")
     for name in ("stages", "synthdistill"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("dvc.yaml", ".dvcignore"):
+    for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
         shutil.copy(REPO / name, root / name)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params["tasks"] = {"bbc_news": params["tasks"]["bbc_news"]}
-    params["run_tasks"] = ["bbc_news"]
-    params["tasks"]["bbc_news"].update(seed_per_label=2, test_per_label=3, text_max_chars=160)
+    bbc = load_task("bbc_news", REPO / "params.yaml")
+    rows = load_examples("bbc_news", bbc)
+    gold = [row for label in bbc.labels for row in [r for r in rows if r["label"] == label][:12]]
+    write_jsonl(root / "data/annotations/toy.jsonl", gold)
+    task = params["tasks"]["bbc_news"]
+    task["data"] = {
+        "source": "file",
+        "path": "data/annotations/toy.jsonl",
+        "seed_per_label": 2,
+        "test_per_label": 3,
+        "text_max_chars": 160,
+    }
+    task["student"] = "tfidf"
+    params["tasks"] = {TASK: task}
+    params["run_tasks"] = [TASK]
     params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
-    params["generate"].update(budget=10, max_tokens=64)
+    params["generate"].update(budget=BUDGET, max_tokens=64)
     params["train"].update(epochs=1, max_length=32, batch_size=8)
-    params["teacher_prompting"].update(latency_probe=2)
+    params["teacher_prompting"].update(latency_probe=2, max_examples=None)
     params["preprocess"].update(min_chars=10)
     params["retrieval"].update(extra_sources=[])
     params["quality"].update(sample=20)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
     (root / ".gitignore").write_text("__pycache__/\n")
     _run(["git", "init", "-q"], root)
     _run(["git", "config", "user.email", "t@t"], root)
@@ -58,40 +101,78 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_repro_then_noop_then_train_param_change(project: Path) -> None:
-    out = _run(["dvc", "repro"], project)
-    assert "generate@bbc_news" in _ran(out)
-    evaluation = json.loads((project / "metrics/bbc_news/eval.json").read_text())
-    for system in ("student", "gold_student", "seed_student", "teacher_prompting"):
-        assert 0.0 <= evaluation[system]["macro_f1"] <= 1.0
-    quality = json.loads((project / "metrics/bbc_news/data_quality.json").read_text())
-    assert quality["teacher_samples"] == 10
-    assert quality["kept"] + sum(quality["dropped"].values()) == 10
-    if quality["kept"] >= 2:
-        assert 0 <= quality["self_bleu_2"] <= 100 and 0 <= quality["distinct_1"] <= 1
-    usage = json.loads((project / "metrics/bbc_news/teacher_usage.json").read_text())
-    assert usage["requests"] == 10
+def _commit(project: Path, message: str) -> None:
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", message], project)
 
+
+def test_repro_and_what_each_change_reruns(project: Path) -> None:
+    assert _ran(_run(["dvc", "repro"], project)) == set(STAGES)
+    assert _json(project, "teacher_usage.json")["requests"] == BUDGET
+    runtime = _json(project, "runtime/generate.json")
+    assert runtime["teacher_calls"] == BUDGET and runtime["cache_hits"] == 0  # cold cache
+    evaluation = _json(project, "eval.json")
+    for system in ("student", "gold_student", "seed_student", "student_plus_seeds"):
+        m = evaluation[system]
+        assert m["macro_f1_ci_low"] <= m["macro_f1"] <= m["macro_f1_ci_high"]
+        assert m["n"] == 15
+    assert "student_plus_seeds_vs_seed_student" in evaluation["comparisons"]
+    assert not (project / f"data/{TASK}/retrieval/corpus.jsonl").exists()  # fewgen: no index
+    assert _ran(_run(["dvc", "repro"], project)) == set()
+    _commit(project, "run")
+
+    # (c) a runtime knob is no stage's dependency
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["teacher"].update(threads=1, parallel=2, timeout=30)
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     assert _ran(_run(["dvc", "repro"], project)) == set()
 
-    _run(["git", "add", "-A"], project)
-    _run(["git", "commit", "-qm", "run"], project)
-    out = _run(["dvc", "exp", "run", "-S", "train.epochs=2"], project)
+    # (b) a library module only training reads
+    module = project / "synthdistill/students/tfidf.py"
+    module.write_text(module.read_text() + "\n# edited\n")
+    assert _ran(_run(["dvc", "repro"], project)) == {
+        "train",
+        "train_gold",
+        "train_seeds",
+        "train_plus_seeds",
+        "quality",  # label preservation loads the gold student
+        "evaluate",
+    }
+
+    # (a) the gold annotations: edit the text of one test example
+    test_ids = {row["id"] for row in read_jsonl(project / f"data/{TASK}/test.jsonl")}
+    gold_file = project / "data/annotations/toy.jsonl"
+    gold = read_jsonl(gold_file)
+    edited = next(row for row in gold if row["id"] in test_ids)
+    edited["text"] = "Shares in a large bank rose sharply after strong quarterly results."
+    write_jsonl(gold_file, gold)
+    assert _ran(_run(["dvc", "repro"], project)) == {
+        "prepare",
+        "retrieve_index",
+        "preprocess",  # decontaminates against the test set
+        "quality",
+        "teacher_prompting",
+        "evaluate",
+    }
+    assert _json(project, "runtime/teacher_prompting.json")["teacher_calls"] == 1
+    _commit(project, "edits")
+
+    out = _run(["dvc", "exp", "run", "-S", f"tasks.{TASK}.student=minilm-l6"], project)
     assert _ran(out) == {
-        "train@bbc_news",
-        "train_gold@bbc_news",
-        "train_seeds@bbc_news",
-        "evaluate@bbc_news",
-        "quality@bbc_news",  # label preservation uses the gold student
+        "train",
+        "train_gold",
+        "train_seeds",
+        "train_plus_seeds",
+        "quality",
+        "evaluate",
     }
     shown = _run(["dvc", "exp", "show", "--md", "--only-changed"], project)
-    assert "train.epochs" in shown
+    assert f"tasks.{TASK}.student" in shown
 
 
 def test_deleting_data_costs_no_teacher_calls(project: Path) -> None:
-    shutil.rmtree(project / "data")
-    out = _run(["dvc", "repro", "--force", "--no-run-cache", "generate@bbc_news"], project)
-    assert "generate@bbc_news" in _ran(out)
-    usage = json.loads((project / "metrics/bbc_news/teacher_usage.json").read_text())
-    assert usage["teacher_calls"] == 0
-    assert usage["cache_hits"] == usage["requests"] == 10
+    shutil.rmtree(project / "data" / TASK)
+    out = _run(["dvc", "repro", "--force", "--no-run-cache", f"generate@{TASK}"], project)
+    assert "generate" in _ran(out)
+    runtime = _json(project, "runtime/generate.json")
+    assert runtime["teacher_calls"] == 0 and runtime["cache_hits"] == BUDGET

@@ -16,7 +16,7 @@ from synthdistill.teachers.teacher import Teacher
 TASK = TaskParams.model_validate(
     {
         "language": "en",
-        "source": "file",
+        "data": {"source": "file"},
         "description": "news by topic",
         "labels": {"sports": "sport", "tech": "technology"},
         "attributes": {"sports": ["tennis", "golf"], "tech": ["phones"]},

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 TASK = TaskParams.model_validate(
     {
         "language": "en",
-        "source": "file",
+        "data": {"source": "file"},
         "description": "News sentences classified by topic.",
         "labels": {"sports": "sport results, players and teams", "tech": "technology"},
     }

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from synthdistill.io import DataError
-from synthdistill.params import ParamsError, RetrievalParams, TaskParams
+from synthdistill.params import ParamsError, RetrievalParams, TaskDataParams, TaskParams
 from synthdistill.retrieval.corpus import (
     REASONS,
     TestLeakError,
@@ -16,7 +16,10 @@ from synthdistill.retrieval.corpus import (
 )
 
 EN_TASK = TaskParams(
-    language="en", source="file", description="news", labels={"economy": "e", "sport": "s"}
+    language="en",
+    description="news",
+    labels={"economy": "e", "sport": "s"},
+    data=TaskDataParams(source="file"),
 )
 JA_TASK = EN_TASK.model_copy(update={"language": "ja"})
 

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,18 @@ UNSEEN = [
 ]
 
 
-def test_e5_linear_student_round_trips_and_separates_topics(tmp_path: Path) -> None:
+def test_e5_linear_student_round_trips_and_separates_topics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # dvclive outside any DVC repo
     out, live = tmp_path / "student", tmp_path / "live"
     summary = train_student(
         ROWS, ["sports", "politics"], TrainParams(student="e5-linear"), out, live, lang="ja"
     )
     assert summary["student"] == "e5-linear" and summary["n_train"] == 8
-    assert (live / "metrics.json").exists()
+    metrics = json.loads((live / "metrics.json").read_text())  # written by dvclive
+    assert metrics["train"]["accuracy"] == summary["train_accuracy"]
+    assert (live / "plots" / "metrics" / "train" / "accuracy.tsv").exists()
 
     model = load_student(out)
     assert model.labels == ["sports", "politics"]

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,21 @@ def test_tfidf_student_rejects_unknown_labels(tmp_path: Path) -> None:
         train_student(
             rows, ["sports", "politics"], TrainParams(student="tfidf"), tmp_path, lang="ja"
         )
+
+
+def test_linear_student_logs_train_accuracy_with_dvclive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One dvclive step: metrics.json for ``dvc exp show``, a one-point curve for plots."""
+    monkeypatch.chdir(tmp_path)  # dvclive outside any DVC repo
+    live = tmp_path / "live"
+    summary = train_student(
+        ROWS, ["sports", "politics"], TrainParams(student="tfidf"), tmp_path / "m", live, lang="ja"
+    )
+    metrics = json.loads((live / "metrics.json").read_text())
+    assert metrics["train"] == {"accuracy": summary["train_accuracy"]}
+    assert metrics["step"] == 0
+    curve = (live / "plots" / "metrics" / "train" / "accuracy.tsv").read_text().splitlines()
+    assert curve[0].split("\t") == ["step", "accuracy"]
+    assert len(curve) == 2 and curve[1].split("\t")[0] == "0"
+    assert not (live / "dvc.yaml").exists()

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from synthdistill.assets import engine_version
 from synthdistill.teachers.base import (
     Completion,
     Message,
@@ -105,7 +106,9 @@ def test_llamacpp_chat_samples_through_teacher(llamacpp: Any, tmp_path: Path) ->
         "backend": "llamacpp",
         "model": MODEL,
         "sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        "engine": engine_version("xllamacpp"),
     }
+    assert engine_version("xllamacpp").startswith("xllamacpp==20")
     assert llamacpp.chat and llamacpp.concurrency == 2
     teacher = Teacher(llamacpp, TeacherCache(tmp_path / "c.sqlite"), progress=False)
     out = teacher.generate([ask("Name a fruit.", n=3)])

@@ -1,0 +1,73 @@
+"""Replayable teacher calls: the cache entries a pipeline used, exported to a file that
+travels with the repository and imported into any machine's teacher cache.
+
+With the file imported, `dvc repro` on a fresh clone gets every teacher answer from the
+cache (0 teacher calls) and rebuilds the committed outputs. Entries are content-addressed
+(the cache key hashes backend, model sha256, engine version, rendered prompt, sampling
+params and seed), so importing never changes an existing answer: the first one stored wins.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from synthdistill.errors import DataError
+from synthdistill.io import atomic_open, read_jsonl
+from synthdistill.teachers.cache import TeacherCache
+
+FIELDS = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
+# Output files whose rows name the teacher call they came from.
+CALL_FILES = ("generated.jsonl", "generate_rejected.jsonl", "teacher_predictions.jsonl")
+
+
+def keys_in_outputs(data_dirs: Iterable[Path]) -> set[str]:
+    """Cache keys that the outputs under ``data_dirs`` were built from (row lineage)."""
+    keys: set[str] = set()
+    for directory in data_dirs:
+        for name in CALL_FILES:
+            path = directory / name
+            if not path.exists():
+                continue
+            for row in read_jsonl(path, allow_empty=True):
+                key = (row.get("lineage") or {}).get("teacher_call") or row.get("teacher_call")
+                if key:
+                    keys.add(str(key))
+    return keys
+
+
+def export_calls(cache: TeacherCache, out: Path, keys: set[str] | None = None) -> int:
+    """Write the cache entries for ``keys`` (all entries if None), sorted by key, gzipped
+    JSONL with a fixed mtime so the same entries always give the same bytes."""
+    rows = cache.records(keys)
+    missing = (keys or set()) - {row["key"] for row in rows}
+    if missing:
+        raise DataError(
+            f"{len(missing)} teacher call(s) the outputs name are not in the cache "
+            f"({cache.path}), e.g. {sorted(missing)[0]}: re-run the stage that made them"
+        )
+    with atomic_open(out, "wb") as handle, gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as gz:
+        for row in sorted(rows, key=lambda r: r["key"]):
+            gz.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode())
+    return len(rows)
+
+
+def import_calls(cache: TeacherCache, source: Path) -> tuple[int, int]:
+    """Load an export into the cache; returns (records read, records that were new)."""
+    if not source.exists():
+        raise DataError(f"{source}: file not found (make one with `synthdistill replay export`)")
+    records: list[dict[str, Any]] = []
+    with gzip.open(source, "rt", encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, start=1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{source}:{lineno}: malformed JSON ({exc.msg})") from None
+            absent = [field for field in FIELDS if field not in row]
+            if absent:
+                raise DataError(f"{source}:{lineno}: missing field(s) {', '.join(absent)}")
+            records.append(row)
+    return len(records), cache.add_records(records)

@@ -1,0 +1,79 @@
+"""evaluate_task: scores with bootstrap CIs, latencies apart, paired comparisons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synthdistill.evaluation import evaluate_task
+from synthdistill.params import TrainParams
+from synthdistill.students import train_student
+
+LABELS = ["sports", "politics"]
+TRAIN = [
+    {"id": "s1", "text": "the striker scored a goal in the match", "label": "sports"},
+    {"id": "s2", "text": "the team won the cup final", "label": "sports"},
+    {"id": "s3", "text": "the champion won the tennis match", "label": "sports"},
+    {"id": "p1", "text": "parliament passed the bill after a vote", "label": "politics"},
+    {"id": "p2", "text": "the minister resigned before the election", "label": "politics"},
+    {"id": "p3", "text": "the government lost the vote in parliament", "label": "politics"},
+]
+TEST = [
+    {"id": "t1", "text": "a late goal won the match", "label": "sports"},
+    {"id": "t2", "text": "the team lost the final", "label": "sports"},
+    {"id": "t3", "text": "the election was called by the minister", "label": "politics"},
+    {"id": "t4", "text": "parliament debated the bill", "label": "politics"},
+]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("students")
+    params = TrainParams(student="tfidf")
+    train_student(TRAIN, LABELS, params, root / "student")
+    train_student(TRAIN[:2] + TRAIN[3:5], LABELS, params, root / "seed_student")
+    return {"student": root / "student", "seed_student": root / "seed_student"}
+
+
+def test_scores_carry_cis_and_latency_is_apart(models: dict[str, Path]) -> None:
+    teacher_rows = [
+        {"id": "t1", "prediction": "sports"},
+        {"id": "t3", "prediction": None},  # no valid answer: counts as wrong
+        {"id": "unknown", "prediction": "sports"},
+    ]
+    metrics, latency, confusion = evaluate_task(
+        LABELS, TEST, models, teacher_rows, latency_examples=2
+    )
+    assert metrics["n_test"] == 4
+    for name in ("student", "seed_student", "teacher_prompting"):
+        report = metrics[name]
+        assert report["accuracy_ci_low"] <= report["accuracy"] <= report["accuracy_ci_high"]
+        assert report["macro_f1_ci_low"] <= report["macro_f1"] <= report["macro_f1_ci_high"]
+        assert "latency" not in report
+    assert set(latency) == {"student", "seed_student"}  # wall clock, kept out of metrics
+    assert latency["student"]["latency_probe_n"] == 2
+    teacher = metrics["teacher_prompting"]
+    assert (teacher["n"], teacher["accuracy"], teacher["invalid"]) == (2, 0.5, 1)
+    assert confusion["teacher_prompting"][1] == {"actual": "politics", "predicted": "<invalid>"}
+    assert [row["actual"] for row in confusion["student"]] == [r["label"] for r in TEST]
+    assert set(metrics["comparisons"]) == {"student_vs_seed_student"}
+    comparison = metrics["comparisons"]["student_vs_seed_student"]
+    assert set(comparison) == {"macro_f1_delta", "ci_low", "ci_high", "verdict"}
+    assert comparison["macro_f1_delta"] == pytest.approx(
+        metrics["student"]["macro_f1"] - metrics["seed_student"]["macro_f1"], abs=2e-4
+    )
+
+
+def test_metrics_are_deterministic(models: dict[str, Path]) -> None:
+    first, _, _ = evaluate_task(LABELS, TEST, models, None, latency_examples=1, seed=3)
+    again, _, _ = evaluate_task(LABELS, TEST, models, None, latency_examples=1, seed=3)
+    assert first == again
+    assert "teacher_prompting" not in first
+
+
+def test_no_comparison_without_its_reference(models: dict[str, Path]) -> None:
+    metrics, _, _ = evaluate_task(
+        LABELS, TEST, {"student": models["student"]}, None, latency_examples=1
+    )
+    assert metrics["comparisons"] == {}
