@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro test test-fast lint bench grid compare budget-curve clean
+.PHONY: install repro test test-fast faults lint bench grid compare budget-curve clean
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ repro: install
 test: install
 	$(BIN)/pytest -q -rs
 
+# The fault-injection suite alone, with its counts printed (also part of `make test`).
+faults: install
+	$(BIN)/pytest -q -s -m faults
+
 test-fast: install
 	$(BIN)/pytest -q -m "not integration"
 
@@ -53,8 +57,9 @@ bench: install
 GRID_METHODS ?= fewgen,zerogen,synthesizrr
 GRID_SEEDS ?= 0,1,2
 GRID_TASK ?= bbc_news
+GRID_BUDGET ?= 100
 grid: install
-	$(BIN)/dvc exp run --queue -S 'run_tasks=[$(GRID_TASK)]' \
+	$(BIN)/dvc exp run --queue -S 'run_tasks=[$(GRID_TASK)]' -S 'generate.budget=$(GRID_BUDGET)' \
 		-S 'generate.method=$(GRID_METHODS)' -S 'generate.seed=$(GRID_SEEDS)'
 	$(BIN)/dvc queue start -j 1
 	while $(BIN)/dvc queue status | grep -qE 'Queued|Running'; do sleep 20; done

@@ -129,7 +129,7 @@ class TrainParams(Section):
 
 class TeacherPromptingParams(Section):
     max_tokens: int = Field(default=8, gt=0)
-    max_examples: int | None = Field(default=None, gt=0)
+    max_examples: int | None = Field(default=200, gt=0)
     latency_probe: int = Field(default=8, ge=0)
 
 

@@ -84,7 +84,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     params["tasks"] = {TASK: task}
     params["run_tasks"] = [TASK]
     params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
-    params["generate"].update(budget=BUDGET, max_tokens=64)
+    params["generate"].update(budget=BUDGET, max_tokens=128)
     params["train"].update(epochs=1, max_length=32, batch_size=8)
     params["teacher_prompting"].update(latency_probe=2, max_examples=None)
     params["preprocess"].update(min_chars=10)
