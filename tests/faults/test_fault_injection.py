@@ -178,6 +178,7 @@ def test_kill_openai_compatible_server_at_random_points(workdir: Path) -> None:
         landed.append(before)
         if proc.returncode != 0:  # died with the server: a clear error, nothing lost
             assert proc.returncode == 2 and "finished calls (they are cached" in err, err
+            assert not (out / "killed/usage.json").exists()  # no ledger of a failed run
         server = Server(port)
         try:
             check_resume(served, out, cache, before, env)
