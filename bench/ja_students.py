@@ -30,8 +30,8 @@ import torch
 from synthdistill.io import read_jsonl, write_json
 from synthdistill.metrics.classification import classification_report, measure_latency
 from synthdistill.params import load_section, load_task
+from synthdistill.sampling import sample_like
 from synthdistill.students import check_student, load_student, train_student
-from synthdistill.tasks import sample_like
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK = "ja_news"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json
 from synthdistill.params import load_section, load_task
+from synthdistill.sampling import sample_like
 from synthdistill.stage import log, parser, run
 from synthdistill.students import load_student, train_student
 from synthdistill.students.seed_filter import drop_contradicted
-from synthdistill.tasks import sample_like
 
 
 def main() -> None:

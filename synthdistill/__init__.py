@@ -1,0 +1,1 @@
+"""synthdistill: teacher LLM -> labelled data -> small specialist models, as a DVC pipeline."""

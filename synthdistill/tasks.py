@@ -262,6 +262,8 @@ def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str
 
     Rows that share a ``group`` (e.g. sentences of one article) are never split between
     test and pool: test takes whole groups, so one article's words cannot sit in both.
+    Seeds come from as many groups as possible (the rest of a seed's group joins the
+    pool), so few-shot prompts and the seeds-only baseline see many articles, not one.
     Without groups every row is its own group and the split is a plain shuffle. The pool
     keeps its gold labels only for the gold-student baseline.
     """
@@ -282,47 +284,33 @@ def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str
             groups[str(row.get("group", row["id"]))].append(row)
         keys = list(groups)
         random.Random(f"{seed}:{label}").shuffle(keys)
+        # Seeds round-robin over the first groups (one group per seed, at most a third of
+        # the groups, so whole groups are left for the test set); the rest of those
+        # groups joins the pool. Ungrouped rows: seeds are the first shuffled rows.
+        n_seed_groups = min(task.data.seed_per_label, max(1, len(keys) // 3))
+        seed_groups = [groups[key] for key in keys[:n_seed_groups]]
         seed_rows: list[Example] = []
+        depth = 0
+        while len(seed_rows) < task.data.seed_per_label and depth < len(items):
+            for members in seed_groups:
+                if depth < len(members) and len(seed_rows) < task.data.seed_per_label:
+                    seed_rows.append(members[depth])
+            depth += 1
+        chosen = {id(row) for row in seed_rows}
+        pool_rows = [row for members in seed_groups for row in members if id(row) not in chosen]
         test_rows: list[Example] = []
-        pool_rows: list[Example] = []
-        for key in keys:
-            members = groups[key]
-            if len(seed_rows) < task.data.seed_per_label:
-                take = task.data.seed_per_label - len(seed_rows)
-                seed_rows += members[:take]
-                pool_rows += members[take:]
-            elif len(test_rows) < task.data.test_per_label:
-                test_rows += members
+        for key in keys[len(seed_groups) :]:
+            if len(test_rows) < task.data.test_per_label:
+                test_rows += groups[key]
             else:
-                pool_rows += members
-        if len(test_rows) < task.data.test_per_label:
+                pool_rows += groups[key]
+        if len(seed_rows) < task.data.seed_per_label or len(test_rows) < task.data.test_per_label:
             raise DataError(
-                f"label '{label}': only {len(test_rows)} test examples in whole groups; "
-                f"test_per_label = {task.data.test_per_label}"
+                f"label '{label}': {len(seed_rows)} seeds and "
+                f"{len(test_rows)} test examples in whole groups; seed_per_label = "
+                f"{task.data.seed_per_label}, test_per_label = {task.data.test_per_label}"
             )
         splits["seed"] += seed_rows
         splits["test"] += test_rows
         splits["pool"] += pool_rows
     return splits
-
-
-def sample_like(rows: list[Example], like: list[Example], seed: int) -> list[Example]:
-    """A deterministic sample of ``rows`` with the per-label counts of ``like``.
-
-    Used for the gold-student baseline: as many real labelled examples as the
-    synthetic training set holds, label by label.
-    """
-    wanted: dict[str, int] = defaultdict(int)
-    for row in like:
-        wanted[row["label"]] += 1
-    by_label: dict[str, list[Example]] = defaultdict(list)
-    for row in sorted(rows, key=lambda r: r["id"]):
-        by_label[row["label"]].append(row)
-    sample: list[Example] = []
-    for label, count in sorted(wanted.items()):
-        items = list(by_label.get(label, []))
-        random.Random(f"{seed}:{label}").shuffle(items)
-        sample += items[:count]
-    if not sample:
-        raise DataError("sample_like: nothing to sample (empty training set or pool)")
-    return sample

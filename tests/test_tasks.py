@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from synthdistill.io import DataError
 from synthdistill.params import TaskDataParams, TaskParams
-from synthdistill.tasks import article_runs, load_examples, sample_like, split_examples
+from synthdistill.sampling import sample_like
+from synthdistill.tasks import article_runs, load_examples, split_examples
 
 
 def _task(**kw: object) -> TaskParams:
@@ -107,8 +108,27 @@ def test_split_needs_enough_whole_groups_for_test() -> None:
     """One big group per label: the seeds take a slice, the rest cannot go to test."""
     task = _task()
     rows = [{**r, "group": r["label"]} for r in _rows(20)]
-    with pytest.raises(DataError, match="label 'pos': only 0 test examples in whole groups"):
+    with pytest.raises(DataError, match="label 'pos': 2 seeds and 0 test examples"):
         split_examples(rows, task, seed=0)
+
+
+def test_seeds_spread_over_groups() -> None:
+    """Seeds come from several groups (not four sentences of one article)."""
+    rows = [
+        {
+            "id": f"r{i:03d}",
+            "text": f"t{i}",
+            "label": "pos" if i < 60 else "neg",
+            "group": f"g{i // 5}",
+        }
+        for i in range(120)
+    ]
+    split = split_examples(rows, _task(seed_per_label=4, test_per_label=10), seed=0)
+    for label in ("pos", "neg"):
+        seeds = [r for r in split["seed"] if r["label"] == label]
+        assert len({r["group"] for r in seeds}) == 4
+    test_groups = {r["group"] for r in split["test"]}
+    assert not test_groups & {r["group"] for r in split["pool"] + split["seed"]}
 
 
 def test_article_runs_group_consecutive_rows_of_one_label() -> None:
