@@ -64,6 +64,25 @@ def comparison_table(task: str) -> str:
     return "\n".join(lines)
 
 
+def curve_table() -> str:
+    """The budget curve (bench/budget_curve.py): student macro-F1 per teacher budget."""
+    lines = [
+        "| method | teacher calls | new calls | kept | student macro-F1 [95% CI] |",
+        "|---|---|---|---|---|",
+    ]
+    for path in sorted((ROOT / "metrics" / "budget_curve").glob("*.json")):
+        for p in json.loads(path.read_text()):
+            f1 = (
+                f"{p['student_macro_f1']:.3f} "
+                f"[{p['student_macro_f1_ci_low']:.3f}, {p['student_macro_f1_ci_high']:.3f}]"
+            )
+            lines.append(
+                f"| {path.stem} | {p['teacher_calls']} | {p['new_teacher_calls']} "
+                f"| {p['kept']} | {f1} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", nargs="+", default=["bbc_news", "ja_news"])
@@ -76,6 +95,7 @@ def main() -> None:
             "seed filter:", {k: v for k, v in load(task, "seed_filter.json").items() if k != "rows"}
         )
         print()
+    print(curve_table())
 
 
 if __name__ == "__main__":
