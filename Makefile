@@ -75,7 +75,8 @@ grid: install
 	$(MAKE) compare
 
 compare: install
-	$(BIN)/synthdistill compare --task $(GRID_TASK)
+	$(BIN)/synthdistill compare --task $(GRID_TASK) --group-by generate.method,generate.budget \
+		--baseline "fewgen / $(GRID_BUDGET)"
 
 # Student macro-F1 against teacher calls (fewgen, synthesizrr): metrics/budget_curve/*.json
 budget-curve: install
