@@ -76,7 +76,7 @@ class ModelAsset:
         elif not _verified(target, self.sha256):
             _assemble(sources, target)
         if self.sha256 and not _verified(target, self.sha256):
-            actual = file_sha256(target)
+            actual = _cached_file_sha256(target)
             raise AssetError(
                 f"{target}: sha256 {actual} does not match the registry's {self.sha256} "
                 f"for model '{self.name}'; refusing to load it (delete the file and reinstall "
@@ -148,27 +148,10 @@ def _stamp(path: Path) -> Path:
     return models_dir() / "verified" / f"{name}.json"
 
 
-def _verified(path: Path, sha256: str | None, force: bool = False) -> bool:
-    """True if ``path`` has ``sha256``; a size+mtime stamp avoids re-hashing each load."""
-    if not path.exists():
-        return False
-    stat = path.stat()
-    stamp = _stamp(path)
-    if not force and stamp.exists():
-        try:
-            info = json.loads(stamp.read_text())
-            if info == {"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": sha256}:
-                return True
-        except (OSError, ValueError):
-            pass
-    actual = file_sha256(path)
-    if sha256 is not None and actual != sha256:
-        return False
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(
-        json.dumps({"size": stat.st_size, "mtime": stat.st_mtime_ns, "sha256": actual})
-    )
-    return True
+def _verified(path: Path, sha256: str | None) -> bool:
+    """True if ``path`` exists and has ``sha256`` (any content when None); the file's hash is
+    remembered by size + mtime, so a model is hashed once, not on every load."""
+    return path.exists() and (sha256 is None or _cached_file_sha256(path) == sha256)
 
 
 def _assemble(parts: list[Path], target: Path) -> None:

@@ -25,16 +25,18 @@ from __future__ import annotations
 
 import logging
 import math
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scipy import stats
 
+from synthdistill.metrics.stats import CONFIDENCE
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS_FILE = "params.yaml"
-CONFIDENCE = 0.95
 RowKind = Literal["workspace", "commit", "experiment"]
 
 
@@ -253,15 +255,9 @@ def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple
     n = len(values)
     if n < 2:
         raise ValueError("a t interval needs at least 2 values")
-    mean = math.fsum(values) / n
-    sd = _sample_std(values)
-    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * sd / math.sqrt(n)
+    mean = statistics.fmean(values)
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * statistics.stdev(values) / math.sqrt(n)
     return mean - half, mean + half
-
-
-def _sample_std(values: Sequence[float]) -> float:
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def metric_stats(values: Sequence[float], confidence: float = CONFIDENCE) -> MetricStats:
@@ -272,7 +268,7 @@ def metric_stats(values: Sequence[float], confidence: float = CONFIDENCE) -> Met
     return MetricStats(
         n=n,
         mean=math.fsum(values) / n,
-        std=_sample_std(values) if n > 1 else None,
+        std=statistics.stdev(values) if n > 1 else None,
         ci=t_interval(values, confidence) if n > 1 else None,
         values=tuple(values),
     )

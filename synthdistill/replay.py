@@ -17,9 +17,8 @@ from typing import Any
 
 from synthdistill.errors import DataError
 from synthdistill.io import atomic_open, read_jsonl
-from synthdistill.teachers.cache import TeacherCache
+from synthdistill.teachers.cache import RECORD_FIELDS, TeacherCache
 
-FIELDS = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
 # Output files whose rows name the teacher call they came from.
 CALL_FILES = ("generated.jsonl", "generate_rejected.jsonl", "teacher_predictions.jsonl")
 
@@ -66,7 +65,7 @@ def import_calls(cache: TeacherCache, source: Path) -> tuple[int, int]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"{source}:{lineno}: malformed JSON ({exc.msg})") from None
-            absent = [field for field in FIELDS if field not in row]
+            absent = [field for field in RECORD_FIELDS if field not in row]
             if absent:
                 raise DataError(f"{source}:{lineno}: missing field(s) {', '.join(absent)}")
             records.append(row)

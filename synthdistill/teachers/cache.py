@@ -18,6 +18,8 @@ from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
 # A reply longer than this is cut here and stored as truncated (finish_reason "length"): a
 # generation is at most a few thousand characters, so more means a broken server or model.
 MAX_COMPLETION_CHARS = 100_000
+# The stored fields of an entry, as records() returns them (the replay file's schema).
+RECORD_FIELDS = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
 
 
 def cache_key(identity: dict[str, Any], request: TeacherRequest, sample_index: int) -> str:
@@ -124,11 +126,9 @@ class TeacherCache:
         """Stored entries as dicts (all of them, or those of ``keys``)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT key, text, finish_reason, prompt_tokens, completion_tokens, model"
-                " FROM completions"
+                f"SELECT {', '.join(RECORD_FIELDS)} FROM completions"
             ).fetchall()
-        names = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
-        found = [dict(zip(names, row, strict=True)) for row in rows]
+        found = [dict(zip(RECORD_FIELDS, row, strict=True)) for row in rows]
         return found if keys is None else [row for row in found if row["key"] in keys]
 
     def add_records(self, records: list[dict[str, Any]]) -> int:
