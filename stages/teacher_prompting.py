@@ -1,8 +1,16 @@
-"""Stage teacher_prompting: the teacher labels the gold test set zero-shot (a baseline)."""
+"""Stage teacher_prompting: the teacher labels the gold test set (a baseline).
+
+The seeds are its few-shot turns and its answer is constrained to the label names.
+"""
 
 from pathlib import Path
 
-from synthdistill.baselines import interleave_labels, teacher_classify, teacher_latency
+from synthdistill.baselines import (
+    interleave_labels,
+    prompting_teacher_params,
+    teacher_classify,
+    teacher_latency,
+)
 from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.params import load_section, load_task
 from synthdistill.stage import log, parser, run
@@ -12,6 +20,7 @@ from synthdistill.teachers import build_teacher
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--test", type=Path, required=True, help="gold test set")
+    p.add_argument("--seeds", type=Path, required=True, help="labelled seeds (few-shot turns)")
     p.add_argument("--out", type=Path, required=True, help="teacher predictions (JSONL)")
     p.add_argument("--usage", type=Path, required=True, help="teacher budget spent (JSON)")
     p.add_argument("--runtime", type=Path, help="calls vs cache hits + latency probe (JSON)")
@@ -19,11 +28,15 @@ def main() -> None:
     task = load_task(args.task, args.params)
     params = load_section("teacher_prompting", args.params)
     test = read_jsonl(args.test, required=("id", "text", "label"))
+    shots = interleave_labels(read_jsonl(args.seeds, required=("text", "label")), None)
+    shots = shots if params.shots else []
     rows = interleave_labels(test, params.max_examples)
-    teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
+    teacher_params = prompting_teacher_params(load_section("teacher", args.params), bool(shots))
+    teacher = build_teacher(teacher_params, task.teacher_model)
+    mode = (params.max_tokens, shots, params.constrained)
     try:
-        predictions = teacher_classify(teacher, task, rows, params.max_tokens)
-        latency = teacher_latency(teacher, task, rows[: params.latency_probe], params.max_tokens)
+        predictions = teacher_classify(teacher, task, rows, *mode)
+        latency = teacher_latency(teacher, task, rows[: params.latency_probe], *mode)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         usage = teacher.usage
         log.info("teacher_prompting %s: teacher usage %s", args.task, usage.as_dict())
@@ -32,7 +45,13 @@ def main() -> None:
     write_json(args.usage, usage.ledger())
     if args.runtime:
         write_json(args.runtime, {**usage.runtime(), **latency})
-    log.info("teacher_prompting %s: %d predictions", args.task, len(predictions))
+    log.info(
+        "teacher_prompting %s: %d predictions, %d shots, constrained=%s",
+        args.task,
+        len(predictions),
+        len(shots),
+        params.constrained,
+    )
 
 
 if __name__ == "__main__":

@@ -128,8 +128,10 @@ class TrainParams(Section):
 
 
 class TeacherPromptingParams(Section):
-    max_tokens: int = Field(default=8, gt=0)
-    max_examples: int | None = Field(default=200, gt=0)
+    shots: bool = True
+    constrained: bool = True
+    max_tokens: int = Field(default=16, gt=0)
+    max_examples: int | None = Field(default=100, gt=0)
     latency_probe: int = Field(default=8, ge=0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -24,10 +25,15 @@ class SamplingParams:
     max_tokens: int = 128
     stop: tuple[str, ...] = ()
     seed: int = 0
+    choices: tuple[str, ...] = ()  # non-empty: the answer must be exactly one of these
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["stop"] = list(self.stop)
+        if self.choices:
+            data["choices"] = list(self.choices)
+        else:  # absent, not empty: keeps the cache keys of unconstrained calls unchanged
+            del data["choices"]
         return data
 
 
@@ -92,6 +98,37 @@ class TeacherBackend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def choice_grammar(choices: tuple[str, ...]) -> str:
+    """A GBNF grammar (llama.cpp) whose only sentences are the ``choices``."""
+    return "root ::= " + " | ".join(json.dumps(c, ensure_ascii=False) for c in choices)
+
+
+def choice_schema(choices: tuple[str, ...]) -> dict[str, Any]:
+    """An OpenAI-style ``response_format`` whose only answers are the JSON strings of
+    ``choices`` (vLLM, llama.cpp's server, Ollama; OpenAI's own API wants an object at the
+    root and refuses it: set ``teacher_prompting.constrained: false`` there).
+
+    A string root, not ``{"answer": ...}``: llama.cpp's schema grammar lets an object
+    start with free whitespace, and a small model fills ``max_tokens`` with newlines.
+    """
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "answer",
+            "schema": {"type": "string", "enum": list(choices)},
+        },
+    }
+
+
+def unwrap_choice(text: str) -> str:
+    """The bare answer of a :func:`choice_schema` reply (the text itself if not JSON)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    return data if isinstance(data, str) else text
 
 
 def openai_payload(request: TeacherRequest) -> dict[str, Any]:

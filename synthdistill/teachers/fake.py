@@ -17,7 +17,10 @@ Responder = Callable[[TeacherRequest], str]
 def echo_responder(request: TeacherRequest) -> str:
     """Default answer: a digest of the rendered input, sampling params and seed."""
     blob = json.dumps([request.rendered(), request.params.as_dict()], sort_keys=True)
-    return f"fake-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:16]}"
+    digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    if request.params.choices:  # a constrained call answers one of the choices
+        return request.params.choices[int(digest, 16) % len(request.params.choices)]
+    return f"fake-{digest[:16]}"
 
 
 class FakeBackend:

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from synthdistill.assets import REGISTRY, ResolvedModel, engine_version, resolve_model
-from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest, openai_payload
+from synthdistill.teachers.base import (
+    Completion,
+    TeacherError,
+    TeacherRequest,
+    choice_grammar,
+    openai_payload,
+)
 
 # GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
 _GGUF_SCALARS = {
@@ -203,6 +209,8 @@ class LlamaCppBackend:
         payload.update(
             top_k=request.params.top_k, seed=request.params.seed % _MAX_SEED, stream=False
         )
+        if request.params.choices:
+            payload["grammar"] = choice_grammar(request.params.choices)
         return payload
 
     def complete(self, request: TeacherRequest) -> Completion:

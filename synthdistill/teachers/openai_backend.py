@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,7 +17,14 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest, openai_payload
+from synthdistill.teachers.base import (
+    Completion,
+    TeacherError,
+    TeacherRequest,
+    choice_schema,
+    openai_payload,
+    unwrap_choice,
+)
 
 BASE_URL_ENV = "OPENAI_BASE_URL"
 API_KEY_ENV = "OPENAI_API_KEY"
@@ -117,6 +125,8 @@ class OpenAIBackend:
         payload = {"model": self.model, **openai_payload(request), "n": 1}
         if request.params.top_k > 0:  # not an OpenAI parameter; vLLM/llama.cpp/Ollama accept it
             payload["top_k"] = request.params.top_k
+        if request.params.choices:  # structured output: vLLM, llama.cpp, Ollama and OpenAI
+            payload["response_format"] = choice_schema(request.params.choices)
         return payload
 
     def _wait(self, state: RetryCallState) -> float:
@@ -171,7 +181,10 @@ class OpenAIBackend:
                     f"(model {self.model!r}): {last}"
                 )
             ) from None
-        return self._parse(data, chat, url)
+        completion = self._parse(data, chat, url)
+        if request.params.choices:
+            return replace(completion, text=unwrap_choice(completion.text))
+        return completion
 
     def _parse(self, data: dict[str, Any], chat: bool, url: str) -> Completion:
         if "error" in data:

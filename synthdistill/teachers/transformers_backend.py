@@ -93,10 +93,33 @@ class TransformersBackend:
         )
         return encoded["input_ids"]
 
+    def _choose(self, input_ids: Any, choices: tuple[str, ...]) -> Completion:
+        """The choice with the highest total log-probability after the prompt (greedy)."""
+        import torch
+
+        scores = []
+        for choice in choices:
+            ids = self.tokenizer(choice, add_special_tokens=False, return_tensors="pt").input_ids
+            full = torch.cat([input_ids, ids], dim=1)
+            with torch.inference_mode():
+                logits = self.model(full).logits[0, input_ids.shape[1] - 1 : -1]
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            scores.append(float(logprobs.gather(1, ids[0].unsqueeze(1)).sum()))
+        best = max(range(len(choices)), key=scores.__getitem__)
+        return Completion(
+            text=choices[best],
+            finish_reason="stop",
+            prompt_tokens=int(input_ids.shape[1]),
+            completion_tokens=0,
+        )
+
     def complete(self, request: TeacherRequest) -> Completion:
         import torch
 
         p = request.params
+        if p.choices:
+            with self._lock:
+                return self._choose(self._input_ids(request), p.choices)
         with self._lock:
             input_ids = self._input_ids(request)
             torch.manual_seed(p.seed)

@@ -198,3 +198,22 @@ def test_api_key_never_leaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     teacher.cache.close()
     for path in tmp_path.iterdir():  # the db and any WAL/SHM files
         assert SECRET.encode() not in path.read_bytes(), path.name
+
+
+def test_constrained_answer_sends_a_schema_and_unwraps_the_json_string() -> None:
+    seen: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return reply('"apple"')
+
+    constrained = TeacherRequest(
+        messages=(Message("user", "fruit?"),),
+        params=SamplingParams(max_tokens=8, choices=("apple", "pear")),
+    )
+    out = backend(handler).complete(constrained)
+    assert out.text == "apple"
+    schema = seen[0]["response_format"]["json_schema"]["schema"]  # type: ignore[index]
+    assert schema == {"type": "string", "enum": ["apple", "pear"]}
+    backend(handler).complete(CHAT)
+    assert "response_format" not in seen[1]  # unconstrained calls are unchanged

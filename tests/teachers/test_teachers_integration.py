@@ -270,3 +270,30 @@ def test_transformers_backend_short_generation(tmp_path: Path) -> None:
         )
     )
     assert "Paris" in raw.text and "." not in raw.text
+
+
+# --- answers constrained to a label set (teacher-prompting baseline) -------------------------
+
+CHOICES = ("zebra crossing", "apple", "über")
+CONSTRAINED = SamplingParams(max_tokens=12, temperature=0.0, choices=CHOICES)
+
+
+def test_llamacpp_answer_is_one_of_the_choices(llamacpp: Any) -> None:
+    out = llamacpp.complete(ask("Which is a fruit? Answer in French.", params=CONSTRAINED))
+    assert out.text in CHOICES
+
+
+def test_openai_backend_answer_is_one_of_the_choices(server: TeacherServer) -> None:
+    out = client(server.address).complete(ask("Name a fruit.", params=CONSTRAINED))
+    assert out.text in CHOICES  # the JSON-schema reply, unwrapped
+
+
+def test_transformers_answer_is_the_likeliest_choice() -> None:
+    from synthdistill.teachers.transformers_backend import TransformersBackend
+
+    backend = TransformersBackend(MODEL, threads=2)
+    request = TeacherRequest(
+        prompt="The capital of France is",
+        params=SamplingParams(max_tokens=4, temperature=0.0, choices=(" Tokyo", " Paris")),
+    )
+    assert backend.complete(request).text == " Paris"
