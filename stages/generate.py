@@ -24,11 +24,12 @@ def main() -> None:
     if task.budget:
         params = params.model_copy(update={"budget": task.budget})
     method = get_method(params.method)  # validates before the teacher loads
+    artefacts = load_section("artefacts", args.params)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
     teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
     try:
-        ctx = GenerationContext(args.task, task, params, teacher, seeds, retrieved)
+        ctx = GenerationContext(args.task, task, params, teacher, seeds, artefacts, retrieved)
         result = method.generate(ctx)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         log.info("generate %s: teacher usage %s", args.task, teacher.usage.as_dict())

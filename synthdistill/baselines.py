@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from synthdistill.methods.parsing import parse_label
-from synthdistill.methods.prompts import render
 from synthdistill.params import TaskParams, TeacherParams
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.teachers.teacher import Teacher
+from synthdistill.templates import render
 
 Example = dict[str, Any]
 

@@ -115,6 +115,26 @@ class PreprocessParams(Section):
     seed: int = 0
 
 
+class ArtefactParams(Section):
+    """``artefacts``: what a teacher writes around an example (generate extracts it,
+    preprocess filters what is left). Phrase lists are per language code."""
+
+    list_items: Literal["first", "each"] = "first"
+    lead_in: dict[str, list[str]]
+    commentary: dict[str, list[str]]
+    meta_phrases: dict[str, list[str]]
+    foreign_words: dict[str, list[str]]
+    leak_max_real_share: float = Field(default=0.001, ge=0, le=1)
+    echo_ngram: int = Field(default=4, ge=1)
+    echo_max_share: float = Field(default=0.3, gt=0, le=1)
+    foreign_max_share: float = Field(default=0.05, ge=0, le=1)
+
+    def words(self, kind: str, lang: str) -> list[str]:
+        """The ``kind`` phrase list (lead_in, commentary, ...) for ``lang`` (empty if none)."""
+        lists: dict[str, list[str]] = getattr(self, kind)
+        return list(lists.get(lang, []))
+
+
 class TrainParams(Section):
     student: str = "minilm-l6"
     lr: float = Field(default=2e-4, gt=0)
@@ -171,6 +191,7 @@ SECTIONS: dict[str, type[Section]] = {
     "teacher": TeacherParams,
     "generate": GenerateParams,
     "preprocess": PreprocessParams,
+    "artefacts": ArtefactParams,
     "train": TrainParams,
     "teacher_prompting": TeacherPromptingParams,
     "prepare": PrepareParams,

@@ -14,16 +14,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from synthdistill.overlap import ShingleIndex, TestMatcher
-from synthdistill.params import PreprocessParams
+from synthdistill.params import ArtefactParams, PreprocessParams, TaskParams
+from synthdistill.templates import instruction_text
 from synthdistill.text import (
     detect_language,
     detection_languages,
     language_share,
     normalize,
 )
+from synthdistill.text.artefacts import (
+    echo_share,
+    find_list,
+    find_phrase,
+    foreign_share,
+    label_terms,
+    ngrams,
+    term_in,
+    term_share,
+)
 
 Row = dict[str, Any]
 
+# What the teacher wrote around an example (artefact_filters), in the order they run.
+ARTEFACT_REASONS: tuple[str, ...] = (
+    "label_leak",
+    "prompt_echo",
+    "multi_example",
+    "meta_commentary",
+    "foreign_script",
+)
 # Every drop reason, in the order the filters run.
 REASONS: tuple[str, ...] = (
     "empty",
@@ -32,6 +51,7 @@ REASONS: tuple[str, ...] = (
     "bidi_control",
     "too_few_letters",
     "unknown_label",
+    *ARTEFACT_REASONS,
     "too_short",
     "too_long",
     "wrong_language",
@@ -141,6 +161,67 @@ def label_filter(labels: Iterable[str]) -> RowFilter:
     return RowFilter(check)
 
 
+@dataclass(frozen=True)
+class ArtefactContext:
+    """What the artefact filters compare a row with: the task's labels, the prompts'
+    instruction text, and real texts of the task (to tell leaks from ordinary words)."""
+
+    labels: dict[str, str]
+    instructions: str
+    real_texts: list[str]
+
+
+def task_artefact_context(task: TaskParams, real_texts: list[str]) -> ArtefactContext:
+    """The artefact filters' context for a task: its labels and generation prompts."""
+    instructions = instruction_text(task.language, task.description, task.labels)
+    return ArtefactContext(task.labels, instructions, real_texts)
+
+
+def leak_terms(
+    labels: dict[str, str], real_texts: list[str], lang: str, max_real_share: float
+) -> dict[str, float]:
+    """Label-naming terms (key, description head, quoted label names) -> their share of
+    real texts; only terms at most ``max_real_share`` of real texts contain are kept."""
+    candidates = set(label_terms(labels, lang))
+    quotes = ("「{}」", '"{}"', "'{}'") if lang == "ja" else ('"{}"', "'{}'", "“{}”")
+    candidates |= {q.format(term) for term in list(candidates) for q in quotes}
+    shares = {term: term_share(term, real_texts, lang) for term in sorted(candidates)}
+    return {term: share for term, share in shares.items() if share <= max_real_share}
+
+
+def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext) -> RowFilter:
+    """Drop what the teacher wrote around an example and extraction left in: a label
+    named in the text (label_leak), the prompt's own words (prompt_echo), several
+    examples in one row (multi_example), talk about the task (meta_commentary), and
+    another language's script or words (foreign_script)."""
+    real = [normalize(text, lang) for text in context.real_texts]
+    terms = leak_terms(context.labels, real, lang, params.leak_max_real_share)
+    prompt_grams = ngrams(context.instructions, lang, params.echo_ngram)
+    meta = params.words("meta_phrases", lang)
+    function_words = params.words("foreign_words", lang)
+
+    def check(row: Row) -> Drop | None:
+        text: str = row["text"]
+        leak = next((term for term in terms if term_in(term, text, lang)), None)
+        if leak is not None:
+            return Drop("label_leak", leak)
+        echo = echo_share(text, prompt_grams, lang, params.echo_ngram)
+        if echo > params.echo_max_share:
+            return Drop("prompt_echo", f"{echo:.2f} of {params.echo_ngram}-grams in the prompt")
+        several = find_list(text, lang)
+        if several is not None:
+            return Drop("multi_example", several)
+        phrase = find_phrase(text, meta)
+        if phrase is not None:
+            return Drop("meta_commentary", phrase)
+        share, units = foreign_share(text, lang, function_words)
+        if share > params.foreign_max_share:
+            return Drop("foreign_script", f"{share:.2f} per token: {''.join(units[:8])}")
+        return None
+
+    return RowFilter(check)
+
+
 def length_filter(min_chars: int, max_chars: int) -> RowFilter:
     """Drop rows whose (normalised) text is outside [min_chars, max_chars] characters."""
 
@@ -233,7 +314,7 @@ def balance_drops(rows: list[Row], seed: int) -> dict[int, Drop]:
     return drops
 
 
-def _normalized(row: Row, lang: str) -> Row:
+def normalized_row(row: Row, lang: str) -> Row:
     """A copy of the row with its text normalised (non-string text left as it is)."""
     text = row.get("text")
     return {**row, "text": normalize(text, lang)} if isinstance(text, str) else dict(row)
@@ -262,24 +343,28 @@ def clean_dataset(
     lang: str,
     labels: list[str],
     params: PreprocessParams,
+    artefacts: tuple[ArtefactParams, ArtefactContext] | None = None,
 ) -> CleanResult:
     """Normalise and filter generated rows ('id', 'text', 'label' + any other keys).
 
     Steps: empty, junk text (control/replacement/bidi characters, too few letters),
-    unknown label, length, language, exact dedup, near-dup, test
-    contamination, then optional class balancing. Output keeps input order.
+    unknown label, teacher artefacts (when ``artefacts`` is given), length, language,
+    exact dedup, near-dup, test contamination, then optional class balancing. Output
+    keeps input order.
     """
+    extra = [artefact_filters(lang, *artefacts)] if artefacts else []
     filters = [
         empty_filter(),
         sanity_filter(),
         label_filter(labels),
+        *extra,
         length_filter(params.min_chars, params.max_chars),
         language_filter(lang, params.min_language_share),
         exact_dedup_filter(),
         near_dup_filter(lang, params),
         contamination_filter(test_rows, lang, params),
     ]
-    cleaned = [_normalized(row, lang) for row in rows]
+    cleaned = [normalized_row(row, lang) for row in rows]
     drops: dict[int, Drop] = {}
     for position, row in enumerate(cleaned):
         drop = _run_filters(row, filters)

@@ -18,7 +18,14 @@ PARAMS = REPO / "params.yaml"
 def test_code_defaults_agree_with_params_yaml(name: str) -> None:
     raw = yaml.safe_load(PARAMS.read_text())
     model = SECTIONS[name]
-    assert model().model_dump() == model.model_validate(raw[name]).model_dump(), name
+    in_yaml = model.model_validate(raw[name]).model_dump()
+    # Fields without a code default (the artefact phrase lists) live in params.yaml only.
+    defaults = {
+        key: field.get_default(call_default_factory=True)
+        for key, field in model.model_fields.items()
+        if not field.is_required()
+    }
+    assert defaults == {key: in_yaml[key] for key in defaults}, name
 
 
 def test_misspelt_section_is_an_error_listing_the_valid_ones(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from synthdistill.overlap import jaccard, lsh_bands
 from synthdistill.params import PreprocessParams
-from synthdistill.preprocess import REASONS, CleanResult, clean_dataset
+from synthdistill.preprocess import ARTEFACT_REASONS, REASONS, CleanResult, clean_dataset
 from synthdistill.text import shingles
 
 LABELS = ["economy", "sport"]
@@ -237,7 +237,8 @@ def test_every_reason_is_counted_in_a_mixed_japanese_batch() -> None:
     result = clean_dataset(rows, test_rows, "ja", LABELS, params)
     found = reasons(result)
     junk = ("control_chars", "replacement_char", "bidi_control", "too_few_letters")
-    base = [reason for reason in REASONS if reason not in junk]  # junk: test_preprocess_junk
+    elsewhere = junk + ARTEFACT_REASONS  # test_preprocess_junk, test_artefacts
+    base = [reason for reason in REASONS if reason not in elsewhere]
     assert [found.get(i) for i in (1, 2, 3, 4, 5, 6, 8, 9, 10)] == base[:-1]
     expected = dict.fromkeys(REASONS, 0) | dict.fromkeys(base, 1) | {"balance": 2}
     assert result.counts["dropped"] == expected

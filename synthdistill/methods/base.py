@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from synthdistill.methods.parsing import parse_generated
-from synthdistill.params import GenerateParams, TaskParams
+from synthdistill.params import ArtefactParams, GenerateParams, TaskParams
 from synthdistill.teachers.base import Completion
 from synthdistill.teachers.teacher import Teacher
 
@@ -21,6 +21,7 @@ class GenerationContext:
     params: GenerateParams
     teacher: Teacher
     seed_rows: list[Example]
+    artefacts: ArtefactParams
     retrieved: list[Example] = field(default_factory=list)  # seed -> passage rows (retrieve)
 
 
@@ -28,6 +29,8 @@ class GenerationContext:
 class GenerationResult:
     rows: list[Example] = field(default_factory=list)
     rejected: list[Example] = field(default_factory=list)
+    per_call: Counter[int] = field(default_factory=Counter)  # examples per reply -> replies
+    cuts: Counter[str] = field(default_factory=Counter)  # what extraction cut -> replies
 
     def add(
         self,
@@ -37,25 +40,43 @@ class GenerationResult:
         ctx: GenerationContext,
         lineage: dict[str, Any],
     ) -> None:
-        """Parse one teacher output into a kept example or a rejected one with a reason."""
-        text, reason = parse_generated(completion, label, ctx.task.labels, ctx.task.language)
-        example: Example = {
-            "id": example_id,
-            "text": text if text is not None else completion.text,
-            "label": label,
-            "lineage": {**lineage, "teacher_call": completion.key},
-        }
-        if text is None:
-            self.rejected.append({**example, "reason": reason})
-        else:
-            self.rows.append(example)
+        """Parse one teacher output into kept example(s) or a rejected one with a reason.
+
+        A list reply kept item by item (``artefacts.list_items: each``) gives ids
+        ``<id>``, ``<id>-1``, ``<id>-2``... with the same lineage.
+        """
+        task = ctx.task
+        parsed = parse_generated(completion, label, task.labels, task.language, ctx.artefacts)
+        lineage = {**lineage, "teacher_call": completion.key, "cut": list(parsed.cut)}
+        self.per_call[len(parsed.texts)] += 1
+        self.cuts.update(parsed.cut)
+        if not parsed.texts:
+            self.rejected.append(
+                {
+                    "id": example_id,
+                    "text": completion.text,
+                    "label": label,
+                    "lineage": lineage,
+                    "reason": parsed.reason,
+                }
+            )
+        for k, text in enumerate(parsed.texts):
+            row_id = f"{example_id}-{k}" if k else example_id
+            self.rows.append({"id": row_id, "text": text, "label": label, "lineage": lineage})
+
+    def skip(self, example_id: str, label: str, reason: str) -> None:
+        """A budget unit that made no teacher call (e.g. no passage to rewrite)."""
+        self.per_call[0] += 1
+        self.rejected.append({"id": example_id, "text": "", "label": label, "reason": reason})
 
     def counts(self) -> dict[str, Any]:
         reasons = Counter(row["reason"] for row in self.rejected)
         return {
-            "teacher_samples": len(self.rows) + len(self.rejected),
+            "teacher_samples": sum(self.per_call.values()),
             "parsed": len(self.rows),
             "rejected": dict(sorted(reasons.items())),
+            "examples_per_reply": {str(k): n for k, n in sorted(self.per_call.items())},
+            "extraction_cuts": dict(sorted(self.cuts.items())),
         }
 
 

@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
-from synthdistill.methods.prompts import render
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
+from synthdistill.templates import render
 
 
 def label_schedule(labels: list[str], budget: int) -> list[str]:
@@ -53,13 +53,15 @@ class LabelConditionedGeneration:
         for i, label in enumerate(label_schedule(labels, params.budget)):
             pool = seeds_by_label[label]
             chosen = rng.sample(pool, min(shots, len(pool))) if shots else []
-            user = render(
-                lang,
-                template if chosen else "labelgen_user_zeroshot",
-                label=label,
-                label_description=task.labels[label],
-                examples="\n".join(f"- {row['text']}" for row in chosen),
-            )
+            fields = {"label": label, "label_description": task.labels[label]}
+            # The shots are earlier turns of the chat: each ask is answered by a bare real
+            # example, which shows the teacher the answer's form better than any rule.
+            turns = [Message("system", system)]
+            for k, row in enumerate(chosen):
+                ask = "labelgen_user_fewshot" if k else "labelgen_user_zeroshot"
+                turns += [Message("user", render(lang, ask, **fields))]
+                turns += [Message("assistant", row["text"])]
+            user = render(lang, template if chosen else "labelgen_user_zeroshot", **fields)
             attribute = _attribute(task.attributes, label, i // len(labels), params.diversity)
             if attribute:
                 user += "\n" + render(lang, "labelgen_attribute", attribute=attribute)
@@ -70,9 +72,7 @@ class LabelConditionedGeneration:
                 seed=params.seed * 1_000_003 + i,
             )
             requests.append(
-                TeacherRequest(
-                    messages=(Message("system", system), Message("user", user)), params=sampling
-                )
+                TeacherRequest(messages=(*turns, Message("user", user)), params=sampling)
             )
             meta.append((label, [row["id"] for row in chosen], attribute))
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} {ctx.task_name}")

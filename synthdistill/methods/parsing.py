@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from synthdistill.params import ArtefactParams
 from synthdistill.teachers.base import Completion
+from synthdistill.text.artefacts import extract, label_terms
 
 REFUSALS = {
     "en": (
@@ -45,32 +48,51 @@ def clean_text(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """The examples one reply gave (``reason`` "ok"), or none and why; ``cut`` names what
+    extraction removed around them (lead_in, list, commentary)."""
+
+    texts: list[str]
+    reason: str
+    cut: tuple[str, ...] = ()
+
+
 def parse_generated(
-    completion: Completion, label: str, labels: Iterable[str], lang: str
-) -> tuple[str | None, str]:
-    """Return ``(text, "ok")`` or ``(None, reason)`` for one generated example."""
+    completion: Completion,
+    label: str,
+    labels: dict[str, str],
+    lang: str,
+    artefacts: ArtefactParams,
+) -> Parsed:
+    """The example(s) in one teacher reply, extracted (see :func:`extract`), or a reason."""
     raw = completion.text or ""
     if not raw.strip():
-        return None, "empty"
+        return Parsed([], "empty")
     if completion.finish_reason == "length":
-        return None, "truncated"
+        return Parsed([], "truncated")
     lowered = raw.lower()
     if REJECTION_STRING.lower() in lowered:
-        return None, "unable_to_rewrite"
+        return Parsed([], "unable_to_rewrite")
     for phrase in REFUSALS.get(lang, ()) + REFUSALS["en"]:
         if phrase in lowered[:200]:
-            return None, "refused"
+            return Parsed([], "refused")
     if _STRUCTURED.match(raw):
-        return None, "structured_output"
+        return Parsed([], "structured_output")
     others = {other.lower() for other in labels if other != label}
     tag = _LABEL_TAG.search(raw)
     if tag and tag.group(1).strip().lower() in others:
-        return None, "mislabelled"
-    # Drop a trailing "Label: x" line that matches the target, then clean.
-    text = clean_text(_LABEL_TAG.sub("", raw) if tag else raw)
-    if not text:
-        return None, "empty"
-    return text, "ok"
+        return Parsed([], "mislabelled")
+    # Drop a trailing "Label: x" line that matches the target, then extract and clean.
+    text = _LABEL_TAG.sub("", raw) if tag else raw
+    cues = artefacts.words("lead_in", lang) + list(label_terms(labels, lang))
+    found = extract(
+        text, lang, cues, artefacts.words("commentary", lang), keep_items=artefacts.list_items
+    )
+    if found.reason is not None:
+        return Parsed([], found.reason, tuple(found.cut))
+    texts = [t for t in (clean_text(item) for item in found.items) if t]
+    return Parsed(texts, "ok" if texts else "empty", tuple(found.cut))
 
 
 def parse_label(answer: str, labels: Iterable[str]) -> str | None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
 from synthdistill.methods.labelgen import label_schedule
-from synthdistill.methods.prompts import render
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
+from synthdistill.templates import render
 
 PASSAGE_TAGS = ("<passage>", "</passage>")
 
@@ -46,14 +46,7 @@ class RetrievalAugmentedGeneration:
         for i, label in enumerate(label_schedule(labels, params.budget)):
             pairs = by_label.get(label, [])
             if not pairs:
-                result.rejected.append(
-                    {
-                        "id": f"{ctx.task_name}-{self.name}-{i:05d}",
-                        "text": "",
-                        "label": label,
-                        "reason": "no_passages",
-                    }
-                )
+                result.skip(f"{ctx.task_name}-{self.name}-{i:05d}", label, "no_passages")
                 continue
             pair = pairs[cursor[label] % len(pairs)]
             cursor[label] += 1

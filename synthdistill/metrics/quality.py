@@ -24,4 +24,7 @@ def data_quality_counts(
         "kept_fraction": round(len(kept) / samples, 4) if samples else 0.0,
         "dropped": dict(sorted(dropped.items())),
         "kept_per_label": dict(sorted(Counter(row["label"] for row in kept).items())),
+        # What extraction cut from replies it kept, and how many examples each reply gave.
+        "extraction_cuts": dict(generate_report.get("extraction_cuts", {})),
+        "examples_per_reply": dict(generate_report.get("examples_per_reply", {})),
     }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from synthdistill.methods import GenerationContext, get_method
-from synthdistill.params import GenerateParams, TaskParams
+from synthdistill.params import GenerateParams, TaskParams, load_section
 from synthdistill.teachers.base import TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
@@ -43,7 +43,8 @@ def _teacher(tmp_path: Path, responder=None, **kw) -> tuple[Teacher, FakeBackend
 
 
 def _ctx(teacher: Teacher, **params: object) -> GenerationContext:
-    return GenerationContext("toy", TASK, GenerateParams.model_validate(params), teacher, SEEDS)
+    generate = GenerateParams.model_validate(params)
+    return GenerationContext("toy", TASK, generate, teacher, SEEDS, load_section("artefacts"))
 
 
 def test_fewgen_spends_exactly_the_budget_round_robin(tmp_path: Path) -> None:
@@ -53,8 +54,11 @@ def test_fewgen_spends_exactly_the_budget_round_robin(tmp_path: Path) -> None:
     assert [r["label"] for r in result.rows] == ["sports", "tech"] * 3
     for request in backend.requests:
         label = _label_of(request)
-        shown = [s["text"] for s in SEEDS if s["text"] in _user(request)]
-        assert shown and all(s["label"] == label for s in SEEDS if s["text"] in shown)
+        # The shots are the assistant turns before the last ask, seeds of the asked label.
+        shown = [m.content for m in request.messages if m.role == "assistant"]
+        assert 1 <= len(shown) <= 2 and request.messages[-1].role == "user"
+        assert all(s["label"] == label for s in SEEDS if s["text"] in shown)
+        assert {s["text"] for s in SEEDS if s["label"] == label} >= set(shown)
     lineage = result.rows[0]["lineage"]
     assert lineage["method"] == "fewgen" and lineage["seed_ids"] and lineage["teacher_call"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from synthdistill.methods import GenerationContext, get_method
-from synthdistill.params import GenerateParams, TaskParams
+from synthdistill.params import GenerateParams, TaskParams, load_section
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.llamacpp import LlamaCppBackend
 from synthdistill.teachers.teacher import Teacher
@@ -50,7 +50,8 @@ def test_injected_instruction_never_changes_the_kept_output_format(tmp_path: Pat
         {"method": "synthesizrr", "budget": 4, "temperature": 0.0, "max_tokens": 80}
     )
     try:
-        ctx = GenerationContext("toy", TASK, params, teacher, SEEDS, retrieved)
+        artefacts = load_section("artefacts")
+        ctx = GenerationContext("toy", TASK, params, teacher, SEEDS, artefacts, retrieved)
         result = get_method("synthesizrr").generate(ctx)
     finally:
         teacher.close()

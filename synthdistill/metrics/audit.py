@@ -1,0 +1,71 @@
+"""How well the artefact filters do against hand labels (the audit set).
+
+An audit row is a generated example that every other filter kept, labelled ``clean`` or
+``dirty`` (with the kinds of artefact) by a person following docs/artefact_audit.md. The
+filters' verdict on it is compared with that label: precision (of what the filters drop,
+how much is dirty), recall (of what is dirty, how much they drop), and the dirty share of
+what they keep, each with a 95% Wilson interval.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from scipy.stats import binomtest
+
+from synthdistill.metrics.stats import CONFIDENCE
+from synthdistill.preprocess import Row, RowFilter
+
+VERDICTS = ("clean", "dirty")
+# What a row can be dirty of (docs/artefact_audit.md): one or more per dirty row.
+KINDS = (
+    "lead_in",
+    "label_leak",
+    "prompt_echo",
+    "multi_example",
+    "meta_commentary",
+    "foreign_script",
+)
+
+
+def share(k: int, n: int) -> dict[str, Any]:
+    """``k / n`` with its 95% Wilson interval (None when n is 0)."""
+    if n == 0:
+        return {"k": 0, "n": 0, "value": None, "ci": None}
+    ci = binomtest(k, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    return {"k": k, "n": n, "value": round(k / n, 4), "ci": [round(ci.low, 4), round(ci.high, 4)]}
+
+
+def score_filter(rows: Sequence[Row], check: RowFilter) -> dict[str, Any]:
+    """Precision, recall and the dirty share of kept rows for one labelled row set."""
+    dropped_dirty = dropped_clean = kept_dirty = kept_clean = 0
+    reasons: Counter[str] = Counter()
+    for row in rows:
+        drop = check.check(row)
+        dirty = row["verdict"] == "dirty"
+        if drop is not None:
+            reasons[drop.reason] += 1
+            dropped_dirty += dirty
+            dropped_clean += not dirty
+        else:
+            kept_dirty += dirty
+            kept_clean += not dirty
+    dirty_total = dropped_dirty + kept_dirty
+    return {
+        "rows": len(rows),
+        "dirty_before": share(dirty_total, len(rows)),
+        "precision": share(dropped_dirty, dropped_dirty + dropped_clean),
+        "recall": share(dropped_dirty, dirty_total),
+        "dirty_after": share(kept_dirty, kept_dirty + kept_clean),
+        "wrongly_dropped": dropped_clean,
+        "dropped_by_reason": dict(sorted(reasons.items())),
+    }
+
+
+def agreement(first: Sequence[Row], second: Sequence[Row]) -> dict[str, Any]:
+    """Self-consistency: the share of rows (matched by id) given the same verdict twice."""
+    verdicts = {row["id"]: row["verdict"] for row in first}
+    same = [verdicts[row["id"]] == row["verdict"] for row in second if row["id"] in verdicts]
+    return share(sum(same), len(same))
