@@ -32,6 +32,7 @@ from typing import Any
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.metrics.audit import agreement, score_filter, share
+from synthdistill.metrics.audit import cleaning as audit_cleaning
 from synthdistill.params import load_section, load_task
 from synthdistill.preprocess import (
     Drop,
@@ -64,21 +65,9 @@ def task_filter(task_name: str) -> RowFilter:
 
 
 def cleaning(task_name: str) -> RowFilter:
-    """Extraction (as stage generate runs it) then the artefact filters: what the current
-    code does to an audit row that an older extraction produced."""
-    task, artefacts = load_task(task_name), load_section("artefacts")
-    lang = task.language
-    cues = artefacts.words("lead_in", lang) + list(label_terms(task.labels, lang))
-    commentary = artefacts.words("commentary", lang)
-    filters = task_filter(task_name)
-
-    def check(row: dict[str, Any]) -> Drop | None:
-        found = extract(row["text"], lang, cues, commentary, "first")
-        if found.reason is not None:
-            return Drop(found.reason, "extraction")
-        return filters.check(normalized_row({**row, "text": found.items[0]}, lang))
-
-    return RowFilter(check)
+    """Extraction then the artefact filters, for ``task_name`` (see metrics.audit)."""
+    task = load_task(task_name)
+    return audit_cleaning(task, load_section("artefacts"), _real_texts(task_name))
 
 
 def gold_rates(tasks: list[str]) -> dict[str, Any]:

@@ -94,7 +94,7 @@ class TeacherParams(Section):
 
 class GenerateParams(Section):
     method: str = "fewgen"
-    budget: int = Field(default=100, gt=0)
+    budget: int = Field(default=80, gt=0)
     shots: int = Field(default=2, ge=0)
     temperature: float = Field(default=0.95, ge=0)
     top_p: float = Field(default=0.9, gt=0, le=1)
@@ -127,7 +127,8 @@ class ArtefactParams(Section):
     leak_max_real_share: float = Field(default=0.001, ge=0, le=1)
     echo_ngram: int = Field(default=4, ge=1)
     echo_max_share: float = Field(default=0.3, gt=0, le=1)
-    foreign_max_share: float = Field(default=0.05, ge=0, le=1)
+    echo_max_items: int = Field(default=3, ge=1)
+    foreign_max_share: float = Field(default=0.0, ge=0, le=1)
 
     def words(self, kind: str, lang: str) -> list[str]:
         """The ``kind`` phrase list (lead_in, commentary, ...) for ``lang`` (empty if none)."""
@@ -151,8 +152,8 @@ class TeacherPromptingParams(Section):
     shots: bool = True
     constrained: bool = True
     max_tokens: int = Field(default=16, gt=0)
-    max_examples: int | None = Field(default=100, gt=0)
-    latency_probe: int = Field(default=8, ge=0)
+    max_examples: int | None = Field(default=40, gt=0)
+    latency_probe: int = Field(default=4, ge=0)
 
 
 class QualityParams(Section):

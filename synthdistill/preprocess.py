@@ -8,6 +8,7 @@ layer (``synthdistill.text``); nothing here special-cases a language.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,8 +33,12 @@ from synthdistill.text.artefacts import (
     term_in,
     term_share,
 )
+from synthdistill.text.scripts import SCRIPT_RANGES, UNSPACED_LANGUAGES
 
 Row = dict[str, Any]
+_CJK_CHAR = re.compile(
+    f"[{SCRIPT_RANGES['han']}{SCRIPT_RANGES['hiragana']}{SCRIPT_RANGES['katakana']}]"
+)
 
 # What the teacher wrote around an example (artefact_filters), in the order they run.
 ARTEFACT_REASONS: tuple[str, ...] = (
@@ -180,13 +185,32 @@ def task_artefact_context(task: TaskParams, real_texts: list[str]) -> ArtefactCo
 def leak_terms(
     labels: dict[str, str], real_texts: list[str], lang: str, max_real_share: float
 ) -> dict[str, float]:
-    """Label-naming terms (key, description head, quoted label names) -> their share of
-    real texts; only terms at most ``max_real_share`` of real texts contain are kept."""
-    candidates = set(label_terms(labels, lang))
-    quotes = ("「{}」", '"{}"', "'{}'") if lang == "ja" else ('"{}"', "'{}'", "“{}”")
-    candidates |= {q.format(term) for term in list(candidates) for q in quotes}
+    """Label-naming terms -> their share of real texts, for the terms that name a label
+    *as a label*: quoted label keys and description heads (``"tech"``, ``「政治」``),
+    identifier-like keys (``conflict_terrorism``), and, in unspaced scripts, keys in
+    another script (``economy`` in Japanese) and compound description heads
+    (``経済・ビジネス``). Plain words (``politics``, ``政治``) are not leaks even when a
+    small real sample happens to lack them. Terms above ``max_real_share`` are dropped.
+    """
+    keys = {key: key for key in labels} | {
+        key.replace("_", " ").replace("-", " "): key for key in labels
+    }
+    terms = label_terms(labels, lang)
+    heads = [term for term in terms if term not in keys]
+    quotes = ("「{}」", "『{}』", '"{}"', "'{}'") if lang == "ja" else ('"{}"', "'{}'", "“{}”")
+    candidates = {q.format(term) for term in terms for q in quotes}
+    candidates |= {key for key in labels if "_" in key or "-" in key}
+    if lang in UNSPACED_LANGUAGES:
+        candidates |= {key for key in keys if not _CJK_CHAR.search(key)}
+        candidates |= {head for head in heads if "・" in head}
     shares = {term: term_share(term, real_texts, lang) for term in sorted(candidates)}
     return {term: share for term, share in shares.items() if share <= max_real_share}
+
+
+def description_items(description: str, lang: str) -> list[str]:
+    """The items a label description lists ("試合・成績・記録", "companies, markets")."""
+    parts = re.split(r"[・、,:：;（）()]|\band\b", normalize(description, lang))
+    return [part.strip() for part in parts if len(part.strip()) >= 2]
 
 
 def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext) -> RowFilter:
@@ -197,6 +221,7 @@ def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext
     real = [normalize(text, lang) for text in context.real_texts]
     terms = leak_terms(context.labels, real, lang, params.leak_max_real_share)
     prompt_grams = ngrams(context.instructions, lang, params.echo_ngram)
+    items = {label: description_items(d, lang) for label, d in context.labels.items()}
     meta = params.words("meta_phrases", lang)
     function_words = params.words("foreign_words", lang)
 
@@ -208,6 +233,10 @@ def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext
         echo = echo_share(text, prompt_grams, lang, params.echo_ngram)
         if echo > params.echo_max_share:
             return Drop("prompt_echo", f"{echo:.2f} of {params.echo_ngram}-grams in the prompt")
+        for label, listed in items.items():
+            found = [item for item in listed if term_in(item, text, lang)]
+            if len(found) > params.echo_max_items:
+                return Drop("prompt_echo", f"{len(found)} items of {label}'s description")
         several = find_list(text, lang)
         if several is not None:
             return Drop("multi_example", several)

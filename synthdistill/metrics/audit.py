@@ -16,7 +16,16 @@ from typing import Any
 from scipy.stats import binomtest
 
 from synthdistill.metrics.stats import CONFIDENCE
-from synthdistill.preprocess import Row, RowFilter
+from synthdistill.params import ArtefactParams, TaskParams
+from synthdistill.preprocess import (
+    Drop,
+    Row,
+    RowFilter,
+    artefact_filters,
+    normalized_row,
+    task_artefact_context,
+)
+from synthdistill.text.artefacts import extract, label_terms
 
 VERDICTS = ("clean", "dirty")
 # What a row can be dirty of (docs/artefact_audit.md): one or more per dirty row.
@@ -69,3 +78,20 @@ def agreement(first: Sequence[Row], second: Sequence[Row]) -> dict[str, Any]:
     verdicts = {row["id"]: row["verdict"] for row in first}
     same = [verdicts[row["id"]] == row["verdict"] for row in second if row["id"] in verdicts]
     return share(sum(same), len(same))
+
+
+def cleaning(task: TaskParams, artefacts: ArtefactParams, real_texts: list[str]) -> RowFilter:
+    """Extraction (as stage generate runs it, first item) then the artefact filters (as
+    stage preprocess builds them): what the current code does to an audit row."""
+    lang = task.language
+    cues = artefacts.words("lead_in", lang) + list(label_terms(task.labels, lang))
+    commentary = artefacts.words("commentary", lang)
+    filters = artefact_filters(lang, artefacts, task_artefact_context(task, real_texts))
+
+    def check(row: Row) -> Drop | None:
+        found = extract(row["text"], lang, cues, commentary, "first")
+        if found.reason is not None:
+            return Drop(found.reason, "extraction")
+        return filters.check(normalized_row({**row, "text": found.items[0]}, lang))
+
+    return RowFilter(check)

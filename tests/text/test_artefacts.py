@@ -139,3 +139,25 @@ def test_find_list(text: str, lang: str, found: bool) -> None:
 def test_foreign_share_counts_non_jis_han() -> None:
     share, units = foreign_share("观众が集まった。", "ja", [])
     assert units == ["观"] and share > 0
+
+
+def test_plain_label_words_are_no_leak_but_compound_heads_and_foreign_keys_are() -> None:
+    labels = {"politics": "政治:選挙・議会・政府・外交", "economy": "経済・ビジネス:企業・市場"}
+    terms = leak_terms(labels, ["選手が優勝した。"] * 10, "ja", max_real_share=0.001)
+    assert "政治" not in terms  # an ordinary word, even if this small sample lacks it
+    assert {"経済・ビジネス", "economy", "「政治」"} <= set(terms)
+
+
+def test_enumerating_a_label_description_is_prompt_echo() -> None:
+    labels = {"sports": "スポーツ:試合・成績・記録・選手・チーム・リーグ・移籍"}
+    check = _filter("ja", labels, ["選手が優勝した。"] * 100)
+    text = (
+        "スポーツの記事には、通常、選手の成績や試合の結果、チームの情報、リーグの情報が含まれる。"  # noqa: E501
+    )
+    assert _reason(check, text, "ja") == "prompt_echo"
+    assert _reason(check, "選手がチームの試合で決勝点を挙げた。", "ja") is None  # 3 items: real
+
+
+def test_a_reply_that_opens_with_kore_wa_is_commentary() -> None:
+    only = ja("これは、世界遺産の登録が地域の魅力を増すことを示す。")
+    assert only == []
