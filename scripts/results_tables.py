@@ -83,6 +83,57 @@ def curve_table() -> str:
     return "\n".join(lines)
 
 
+def _pct(m: dict[str, Any]) -> str:
+    if m["value"] is None:
+        return "n/a"
+    low, high = m["ci"]
+    return f"{100 * m['value']:.1f}% [{100 * low:.1f}, {100 * high:.1f}] ({m['k']}/{m['n']})"
+
+
+def audit_table() -> str:
+    """Dirty share of kept rows before/after the cleaning, per audit split (Wilson CIs)."""
+    audit = json.loads((ROOT / "metrics" / "artefacts" / "audit.json").read_text())
+    lines = [
+        "| task | split (generate.seed) | rows | dirty, as kept by the other filters | "
+        "precision of the drops | recall | dirty share of what the cleaning keeps |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, splits in audit.items():
+        if task == "self_consistency":
+            continue
+        for split in ("before", "tune", "heldout"):
+            m = splits.get(split)
+            if m is None:
+                continue
+            lines.append(
+                f"| {task} | {split} | {m['rows']} | {_pct(m['dirty_before'])} "
+                f"| {_pct(m['precision'])} | {_pct(m['recall'])} | {_pct(m['dirty_after'])} |"
+            )
+    return "\n".join(lines)
+
+
+def students_table() -> str:
+    """Student macro-F1 before/after the cleaning work (metrics/artefacts/students/)."""
+    base = ROOT / "metrics" / "artefacts" / "students"
+    named = ("before_e932c73", "after_100calls_ba95e55")  # old prompts, then new at 100 calls
+    runs = [(name, base / name) for name in named] + [("default pipeline", ROOT / "metrics")]
+    lines = [
+        "| task | run | teacher calls | kept | student macro-F1 [95% CI] | "
+        "student + seeds [95% CI] | label preservation |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task in ("bbc_news", "ja_news"):
+        for name, root in runs:
+            ev = json.loads((root / task / "eval.json").read_text())
+            dq = json.loads((root / task / "data_quality.json").read_text())
+            lines.append(
+                f"| {task} | {name} | {dq['teacher_samples']} | {dq['kept']} "
+                f"| {ci(ev['student'], 'macro_f1')} | {ci(ev['student_plus_seeds'], 'macro_f1')} "
+                f"| {dq.get('label_preservation', float('nan')):.3f} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", nargs="+", default=["bbc_news", "ja_news"])
@@ -96,6 +147,10 @@ def main() -> None:
         )
         print()
     print(curve_table())
+    print()
+    print(audit_table())
+    print()
+    print(students_table())
 
 
 if __name__ == "__main__":

@@ -44,7 +44,12 @@ def share(k: int, n: int) -> dict[str, Any]:
     if n == 0:
         return {"k": 0, "n": 0, "value": None, "ci": None}
     ci = binomtest(k, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
-    return {"k": k, "n": n, "value": round(k / n, 4), "ci": [round(ci.low, 4), round(ci.high, 4)]}
+    return {
+        "k": k,
+        "n": n,
+        "value": round(k / n, 4),
+        "ci": [round(float(ci.low), 4), round(float(ci.high), 4)],
+    }
 
 
 def score_filter(rows: Sequence[Row], check: RowFilter) -> dict[str, Any]:
@@ -73,10 +78,15 @@ def score_filter(rows: Sequence[Row], check: RowFilter) -> dict[str, Any]:
     }
 
 
+def row_key(row: Row) -> tuple[Any, ...]:
+    """What identifies an audit row: ids repeat across generation seeds and splits."""
+    return (row["task"], row["split"], row["generate_seed"], row["id"])
+
+
 def agreement(first: Sequence[Row], second: Sequence[Row]) -> dict[str, Any]:
-    """Self-consistency: the share of rows (matched by id) given the same verdict twice."""
-    verdicts = {row["id"]: row["verdict"] for row in first}
-    same = [verdicts[row["id"]] == row["verdict"] for row in second if row["id"] in verdicts]
+    """Self-consistency: the share of rows (matched by key) given the same verdict twice."""
+    verdicts = {row_key(row): row["verdict"] for row in first}
+    same = [verdicts[row_key(r)] == r["verdict"] for r in second if row_key(r) in verdicts]
     return share(sum(same), len(same))
 
 

@@ -234,7 +234,8 @@ def test_junk_replies_never_reach_train_jsonl(workdir: Path, junk_server: str) -
     finish(generate(junk, junk / "out", junk / "cache", env))
     cmd = [sys.executable, str(REPO / "stages/preprocess.py"), "--task", "toy"]
     cmd += ["--params", str(junk / "params.yaml"), "--generated", str(junk / "out/generated.jsonl")]
-    cmd += ["--test", str(junk / "seed.jsonl"), "--out", str(junk / "train.jsonl")]
+    cmd += ["--test", str(junk / "seed.jsonl"), "--real", str(junk / "seed.jsonl")]
+    cmd += ["--out", str(junk / "train.jsonl")]
     cmd += ["--rejected", str(junk / "dropped.jsonl"), "--counts", str(junk / "counts.json")]
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     assert read_jsonl(junk / "train.jsonl", allow_empty=True) == []
