@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import replace
@@ -30,6 +31,9 @@ BASE_URL_ENV = "OPENAI_BASE_URL"
 API_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+log = logging.getLogger("synthdistill")
 
 
 class _Transient(Exception):
@@ -136,6 +140,19 @@ class OpenAIBackend:
             delay = max(delay, min(exc.retry_after, self.max_backoff))
         return delay
 
+    def _log_retry(self, state: RetryCallState) -> None:
+        """Say why a call is retried and after how long (retries are never silent)."""
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "teacher %s: attempt %d of %d failed (%s); retrying in %.1f s",
+            self.model,
+            state.attempt_number,
+            self.max_retries + 1,
+            self._scrub(str(exc)),
+            delay,
+        )
+
     def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self._client.post(url, json=payload)
@@ -169,6 +186,7 @@ class OpenAIBackend:
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception_type(_Transient),
+            before_sleep=self._log_retry,
             reraise=False,
         )
         try:

@@ -112,6 +112,23 @@ def test_connection_errors_are_retried() -> None:
     assert backend(handler).complete(CHAT).text == "hello"
 
 
+def test_every_retry_is_logged_with_its_cause_and_delay(caplog: pytest.LogCaptureFixture) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) < 3:
+            return httpx.Response(503, json={"error": {"message": "overloaded"}})
+        return reply()
+
+    with caplog.at_level("WARNING", logger="synthdistill"):
+        assert backend(handler).complete(CHAT).text == "hello"
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(retries) == 2
+    assert "attempt 1 of 4" in retries[0] and "HTTP 503: overloaded" in retries[0]
+    assert all(SECRET not in message for message in retries)
+
+
 def test_gives_up_after_bounded_retries() -> None:
     calls = []
 
