@@ -42,7 +42,7 @@ from synthdistill.preprocess import (
     normalized_row,
     task_artefact_context,
 )
-from synthdistill.text.artefacts import extract, label_terms
+from synthdistill.text.artefacts import extract_reply
 
 AUDIT = Path("data/annotations/artefact_audit.jsonl")
 RELABEL = Path("data/annotations/artefact_audit_relabel.jsonl")
@@ -83,17 +83,17 @@ def gold_rates(tasks: list[str]) -> dict[str, Any]:
         ]
         check = task_filter(name)
         drops = Counter(d.reason for d in (check.check(row) for row in rows) if d is not None)
-        cues = artefacts.words("lead_in", lang) + list(label_terms(task.labels, lang))
-        commentary = artefacts.words("commentary", lang)
         changed: Counter[str] = Counter()
+        rows_changed = 0
         for row in rows:
-            found = extract(row["text"], lang, cues, commentary, artefacts.list_items)
+            found = extract_reply(row["text"], lang, task.labels, artefacts)
             changed.update(found.cut)
+            rows_changed += bool(found.cut)
         report[name] = {
             "real_rows": len(rows),
             "filter_drops": share(sum(drops.values()), len(rows)),
             "filter_drops_by_reason": dict(sorted(drops.items())),
-            "extraction_cuts": share(sum(1 for _ in changed.elements()), len(rows)),
+            "extraction_cuts": share(rows_changed, len(rows)),
             "extraction_cuts_by_kind": dict(sorted(changed.items())),
         }
     return report

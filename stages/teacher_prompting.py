@@ -6,6 +6,7 @@ The seeds are its few-shot turns and its answer is constrained to the label name
 from pathlib import Path
 
 from synthdistill.baselines import (
+    classify_requests,
     interleave_labels,
     prompting_teacher_params,
     teacher_classify,
@@ -33,10 +34,10 @@ def main() -> None:
     rows = interleave_labels(test, params.max_examples)
     teacher_params = prompting_teacher_params(load_section("teacher", args.params), bool(shots))
     teacher = build_teacher(teacher_params, task.teacher_model)
-    mode = (params.max_tokens, shots, params.constrained)
+    requests = classify_requests(task, rows, params.max_tokens, shots, params.constrained)
     try:
-        predictions = teacher_classify(teacher, task, rows, *mode)
-        latency = teacher_latency(teacher, task, rows[: params.latency_probe], *mode)
+        predictions = teacher_classify(teacher, task, rows, requests)
+        latency = teacher_latency(teacher, requests[: params.latency_probe])
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         usage = teacher.usage
         log.info("teacher_prompting %s: teacher usage %s", args.task, usage.as_dict())

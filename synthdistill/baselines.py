@@ -78,15 +78,10 @@ def classify_requests(
 
 
 def teacher_classify(
-    teacher: Teacher,
-    task: TaskParams,
-    rows: list[Example],
-    max_tokens: int,
-    shots: Sequence[Example] = (),
-    constrained: bool = True,
+    teacher: Teacher, task: TaskParams, rows: list[Example], requests: list[TeacherRequest]
 ) -> list[Example]:
-    """Predictions (``prediction`` is None when the answer names no single label)."""
-    requests = classify_requests(task, rows, max_tokens, shots, constrained)
+    """Predictions for ``rows`` from their :func:`classify_requests` (``prediction`` is
+    None when the answer names no single label)."""
     outputs = teacher.generate(requests, desc="teacher labels")
     return [
         {
@@ -100,20 +95,13 @@ def teacher_classify(
     ]
 
 
-def teacher_latency(
-    teacher: Teacher,
-    task: TaskParams,
-    rows: list[Example],
-    max_tokens: int,
-    shots: Sequence[Example] = (),
-    constrained: bool = True,
-) -> dict[str, float]:
+def teacher_latency(teacher: Teacher, requests: list[TeacherRequest]) -> dict[str, float]:
     """Uncached, one-at-a-time latency of the teacher as a classifier (ms per prediction).
 
     With shots, the shared prefix is already in llama.cpp's KV cache (a warm server).
     """
     timings = []
-    for request in classify_requests(task, rows, max_tokens, shots, constrained):
+    for request in requests:
         start = time.perf_counter()
         teacher.backend.complete(request)
         timings.append((time.perf_counter() - start) * 1000)

@@ -8,7 +8,6 @@ layer (``synthdistill.text``); nothing here special-cases a language.
 from __future__ import annotations
 
 import random
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,21 +23,21 @@ from synthdistill.text import (
     normalize,
 )
 from synthdistill.text.artefacts import (
+    description_items,
     echo_share,
     find_list,
     find_phrase,
     foreign_share,
+    has_cjk,
     label_terms,
     ngrams,
     term_in,
     term_share,
 )
-from synthdistill.text.scripts import SCRIPT_RANGES, UNSPACED_LANGUAGES
+from synthdistill.text.scripts import UNSPACED_LANGUAGES
 
 Row = dict[str, Any]
-_CJK_CHAR = re.compile(
-    f"[{SCRIPT_RANGES['han']}{SCRIPT_RANGES['hiragana']}{SCRIPT_RANGES['katakana']}]"
-)
+
 
 # What the teacher wrote around an example (artefact_filters), in the order they run.
 ARTEFACT_REASONS: tuple[str, ...] = (
@@ -201,16 +200,10 @@ def leak_terms(
     candidates = {q.format(term) for term in terms for q in quotes}
     candidates |= {key for key in labels if "_" in key or "-" in key}
     if lang in UNSPACED_LANGUAGES:
-        candidates |= {key for key in keys if not _CJK_CHAR.search(key)}
+        candidates |= {key for key in keys if not has_cjk(key)}
         candidates |= {head for head in heads if "・" in head}
-    shares = {term: term_share(term, real_texts, lang) for term in sorted(candidates)}
+    shares = {term: term_share(term, real_texts) for term in sorted(candidates)}
     return {term: share for term, share in shares.items() if share <= max_real_share}
-
-
-def description_items(description: str, lang: str) -> list[str]:
-    """The items a label description lists ("試合・成績・記録", "companies, markets")."""
-    parts = re.split(r"[・、,:：;（）()]|\band\b", normalize(description, lang))
-    return [part.strip() for part in parts if len(part.strip()) >= 2]
 
 
 def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext) -> RowFilter:
@@ -227,14 +220,14 @@ def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext
 
     def check(row: Row) -> Drop | None:
         text: str = row["text"]
-        leak = next((term for term in terms if term_in(term, text, lang)), None)
+        leak = next((term for term in terms if term_in(term, text)), None)
         if leak is not None:
             return Drop("label_leak", leak)
         echo = echo_share(text, prompt_grams, lang, params.echo_ngram)
         if echo > params.echo_max_share:
             return Drop("prompt_echo", f"{echo:.2f} of {params.echo_ngram}-grams in the prompt")
         for label, listed in items.items():
-            found = [item for item in listed if term_in(item, text, lang)]
+            found = [item for item in listed if term_in(item, text)]
             if len(found) > params.echo_max_items:
                 return Drop("prompt_echo", f"{len(found)} items of {label}'s description")
         several = find_list(text, lang)

@@ -67,7 +67,7 @@ def test_prompting_uses_one_llamacpp_slot_only_with_a_shared_prefix() -> None:
 
 
 def test_fake_teacher_prompting_predicts_only_labels(tmp_path: Path) -> None:
-    from synthdistill.baselines import teacher_classify
+    from synthdistill.baselines import classify_requests, teacher_classify
     from synthdistill.params import TaskDataParams, TaskParams
     from synthdistill.teachers import Teacher, TeacherCache
     from synthdistill.teachers.fake import FakeBackend
@@ -80,5 +80,6 @@ def test_fake_teacher_prompting_predicts_only_labels(tmp_path: Path) -> None:
     )
     rows = [{"id": str(i), "text": f"row {i}", "label": "a"} for i in range(6)]
     teacher = Teacher(FakeBackend(), TeacherCache(tmp_path / "c.sqlite"), progress=False)
-    out = teacher_classify(teacher, task, rows, 16, [{"text": "s", "label": "b"}])
+    requests = classify_requests(task, rows, 16, [{"text": "s", "label": "b"}])
+    out = teacher_classify(teacher, task, rows, requests)
     assert {r["prediction"] for r in out} <= {"a", "b"} and len(out) == 6

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from synthdistill.params import ArtefactParams
 from synthdistill.teachers.base import Completion
-from synthdistill.text.artefacts import extract, label_terms
+from synthdistill.text.artefacts import extract_reply
 
 REFUSALS = {
     "en": (
@@ -85,10 +85,7 @@ def parse_generated(
         return Parsed([], "mislabelled")
     # Drop a trailing "Label: x" line that matches the target, then extract and clean.
     text = _LABEL_TAG.sub("", raw) if tag else raw
-    cues = artefacts.words("lead_in", lang) + list(label_terms(labels, lang))
-    found = extract(
-        text, lang, cues, artefacts.words("commentary", lang), keep_items=artefacts.list_items
-    )
+    found = extract_reply(text, lang, labels, artefacts)
     if found.reason is not None:
         return Parsed([], found.reason, tuple(found.cut))
     texts = [t for t in (clean_text(item) for item in found.items) if t]

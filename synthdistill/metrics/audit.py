@@ -25,7 +25,7 @@ from synthdistill.preprocess import (
     normalized_row,
     task_artefact_context,
 )
-from synthdistill.text.artefacts import extract, label_terms
+from synthdistill.text.artefacts import extract_reply
 
 VERDICTS = ("clean", "dirty")
 # What a row can be dirty of (docs/artefact_audit.md): one or more per dirty row.
@@ -94,12 +94,10 @@ def cleaning(task: TaskParams, artefacts: ArtefactParams, real_texts: list[str])
     """Extraction (as stage generate runs it, first item) then the artefact filters (as
     stage preprocess builds them): what the current code does to an audit row."""
     lang = task.language
-    cues = artefacts.words("lead_in", lang) + list(label_terms(task.labels, lang))
-    commentary = artefacts.words("commentary", lang)
     filters = artefact_filters(lang, artefacts, task_artefact_context(task, real_texts))
 
     def check(row: Row) -> Drop | None:
-        found = extract(row["text"], lang, cues, commentary, "first")
+        found = extract_reply(row["text"], lang, task.labels, artefacts, keep_items="first")
         if found.reason is not None:
             return Drop(found.reason, "extraction")
         return filters.check(normalized_row({**row, "text": found.items[0]}, lang))

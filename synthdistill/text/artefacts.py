@@ -15,8 +15,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from synthdistill.params import ArtefactParams
 from synthdistill.text.normalize import normalize
-from synthdistill.text.scripts import SCRIPT_RANGES
+from synthdistill.text.scripts import SCRIPT_RANGES, UNSPACED_CHARS
 from synthdistill.text.tokenize import tokenize
 
 # A list item at the start of a line: "- x", "* x", "• x", "・x", "1. x", "2) x", "(3) x".
@@ -41,7 +42,7 @@ MIN_FOREIGN_WORD = 6
 MAX_LEAD_IN_CHARS = 160
 _HAN = re.compile(f"[{SCRIPT_RANGES['han']}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
-_CJK = re.compile(f"[{SCRIPT_RANGES['han']}{SCRIPT_RANGES['hiragana']}{SCRIPT_RANGES['katakana']}]")
+_CJK = re.compile(f"[{UNSPACED_CHARS}]")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,21 @@ def extract(
     return Extraction(items=kept, cut=cut)
 
 
+def extract_reply(
+    raw: str,
+    lang: str,
+    labels: dict[str, str],
+    params: ArtefactParams,
+    keep_items: str | None = None,
+) -> Extraction:
+    """:func:`extract` with a task's cues: the lead-in phrases of ``params`` plus the label
+    names (``Sports: ...``), and its commentary openers; ``keep_items`` defaults to
+    ``params.list_items``."""
+    cues = params.words("lead_in", lang) + list(label_terms(labels, lang))
+    commentary = params.words("commentary", lang)
+    return extract(raw, lang, cues, commentary, keep_items or params.list_items)
+
+
 # --- detectors for the preprocess filters ------------------------------------------------
 
 
@@ -197,19 +213,30 @@ def label_terms(labels: dict[str, str], lang: str) -> dict[str, str]:
     return terms
 
 
-def term_in(term: str, text: str, lang: str) -> bool:
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` has a Han, hiragana or katakana character."""
+    return _CJK.search(text) is not None
+
+
+def description_items(description: str, lang: str) -> list[str]:
+    """The items a label description lists ("試合・成績・記録", "companies, markets")."""
+    parts = re.split(r"[・、,:：;（）()]|\band\b", normalize(description, lang))
+    return [part.strip() for part in parts if len(part.strip()) >= 2]
+
+
+def term_in(term: str, text: str) -> bool:
     """Whether ``term`` occurs in ``text``: a whole word in spaced scripts, a substring
     where a term has CJK characters."""
-    if _CJK.search(term):
+    if has_cjk(term):
         return term in text
     return re.search(rf"(?<![\w]){re.escape(term)}(?![\w])", text, re.IGNORECASE) is not None
 
 
-def term_share(term: str, texts: Sequence[str], lang: str) -> float:
+def term_share(term: str, texts: Sequence[str]) -> float:
     """Share of ``texts`` that contain ``term`` (0.0 for no texts)."""
     if not texts:
         return 0.0
-    return sum(term_in(term, t, lang) for t in texts) / len(texts)
+    return sum(term_in(term, t) for t in texts) / len(texts)
 
 
 def ngrams(text: str, lang: str, n: int) -> set[tuple[str, ...]]:
