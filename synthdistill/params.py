@@ -90,6 +90,9 @@ class TeacherParams(Section):
     context: int = Field(default=8192, gt=0)
     timeout: float = Field(default=300.0, gt=0)
     max_retries: int = Field(default=4, ge=0)
+    base_urls: list[str] = Field(default_factory=list)  # openai: equivalent servers
+    max_requests_per_minute: int | None = Field(default=None, gt=0)
+    max_tokens_per_minute: int | None = Field(default=None, gt=0)
 
 
 class GenerateParams(Section):

@@ -74,9 +74,12 @@ def build_backend(params: TeacherParams, model: str | None = None) -> TeacherBac
 
     return OpenAIBackend(
         name,
+        base_urls=params.base_urls,
         concurrency=params.parallel,
         timeout=params.timeout,
         max_retries=params.max_retries,
+        max_requests_per_minute=params.max_requests_per_minute,
+        max_tokens_per_minute=params.max_tokens_per_minute,
     )
 
 

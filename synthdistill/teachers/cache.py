@@ -75,18 +75,23 @@ class TeacherCache:
         return Completion(row[0], row[1], row[2] or 0, row[3] or 0, cached=True, key=key)
 
     def put(self, key: str, completion: Completion, model: str = "") -> Completion:
-        """Store one finished call at once, so a crash later loses nothing.
+        """Store one finished call at once, so a crash later loses nothing."""
+        return self.put_many([(key, completion, model)])[0]
+
+    def put_many(self, entries: list[tuple[str, Completion, str]]) -> list[Completion]:
+        """Store finished calls ``(key, completion, model)`` in one transaction (a group
+        commit: one fsync for every call that finished meanwhile).
 
         The first answer stored for a key wins (several processes may compute the same
-        key): the stored answer is returned, and callers use it, so every output can be
-        rebuilt from the cache.
+        key): the stored answers are returned, and callers use them, so every output can
+        be rebuilt from the cache.
         """
-        text, finish = completion.text, completion.finish_reason
-        if len(text) > MAX_COMPLETION_CHARS:
-            text, finish = text[:MAX_COMPLETION_CHARS], "length"
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows = []
+        for key, completion, model in entries:
+            text, finish = completion.text, completion.finish_reason
+            if len(text) > MAX_COMPLETION_CHARS:
+                text, finish = text[:MAX_COMPLETION_CHARS], "length"
+            rows.append(
                 (
                     key,
                     text,
@@ -95,19 +100,34 @@ class TeacherCache:
                     completion.completion_tokens,
                     model,
                     time.time(),
-                ),
+                )
+            )
+        with self._lock:
+            before = self._conn.total_changes
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)", rows
             )
             self._conn.commit()
-        stored = self.get(key)
-        assert stored is not None  # just inserted, or inserted earlier by another writer
-        return replace(stored, cached=False)
+            all_new = self._conn.total_changes - before == len(rows)
+        if all_new:  # nobody stored these keys before: the answers are as given
+            return [
+                Completion(row[1], row[2], row[3], row[4], cached=False, key=row[0])
+                for row in rows
+            ]
+        stored = []
+        for key, _, _ in entries:
+            hit = self.get(key)
+            assert hit is not None  # just inserted, or inserted earlier by another writer
+            stored.append(replace(hit, cached=False))
+        return stored
 
     def check_served(self, identity: dict[str, Any], served_model: str) -> None:
         """Refuse answers from another model than the one this identity's answers came from.
 
-        A server identity is its URL and model *name*; the first model id the server
-        reported for it is recorded, and a different one later is an error (the cache
-        would otherwise mix, or wrongly reuse, two models' answers).
+        A server identity is the model *name* (not the URL: any of several equivalent
+        servers may answer); the first model id a server reported for it is recorded,
+        and a different one later is an error (the cache would otherwise mix, or wrongly
+        reuse, two models' answers).
         """
         blob = json.dumps(identity, sort_keys=True, ensure_ascii=False)
         with self._lock:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import struct
-import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,6 +18,9 @@ from synthdistill.teachers.base import (
     choice_grammar,
     openai_payload,
 )
+from synthdistill.teachers.http import EndpointPool, parse_reply
+
+ENGINE_TIMEOUT = 3600.0  # seconds per call: a long generation on a slow CPU is not a hang
 
 # GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
 _GGUF_SCALARS = {
@@ -180,20 +184,25 @@ class LlamaCppBackend:
         self.chat = chat
         registered = self.model.name in REGISTRY
         self._display = self.model.name if registered else Path(self.model.path).name
-        # The engine always opens an HTTP listener too; a random key keeps it private.
+        # Calls go through the engine's own HTTP listener (127.0.0.1, a random key keeps it
+        # private): its slots are refilled as each request finishes, and each slot keeps
+        # its last prompt's KV cache, so prompts sharing a prefix skip re-reading it.
+        key = secrets.token_hex(16)
         params = server_params(
-            self.model.path,
-            threads,
-            parallel,
-            context,
-            api_key=secrets.token_hex(16),
-            verbose=verbose,
+            self.model.path, threads, parallel, context, api_key=key, verbose=verbose
         )
         try:
             self._server: Any = start_server(params)
         except Exception as err:
             raise TeacherError(f"llama.cpp could not load '{self.model.path}': {err}") from None
-        self._lock = threading.Lock()
+        self.pool = EndpointPool(
+            [str(self._server.listening_address)],
+            api_key=key,
+            concurrency=parallel,
+            timeout=ENGINE_TIMEOUT,
+            max_retries=0,  # in-process: a failure is not transient
+            label=f"llama.cpp {self._display}",
+        )
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -207,58 +216,51 @@ class LlamaCppBackend:
         payload = openai_payload(request)
         # top_k 0 disables it in llama.cpp; 0xFFFFFFFF would mean "random seed".
         payload.update(
-            top_k=request.params.top_k, seed=request.params.seed % _MAX_SEED, stream=False
+            top_k=request.params.top_k,
+            seed=request.params.seed % _MAX_SEED,
+            stream=False,
+            cache_prompt=True,  # reuse the slot's KV cache for a shared prompt prefix
         )
         if request.params.choices:
             payload["grammar"] = choice_grammar(request.params.choices)
         return payload
 
-    def complete(self, request: TeacherRequest) -> Completion:
+    async def acomplete(self, request: TeacherRequest) -> Completion:
         if request.messages and not self.chat:
             raise TeacherError(
                 f"model '{self._display}' has no chat template (a base model): send a raw "
                 "prompt (TeacherRequest(prompt=...)) or choose an instruct model"
             )
-        server = self._server
-        if server is None:
+        if self._server is None:
             raise TeacherError("llamacpp backend is closed")
-        payload = self._payload(request)
+        chat = request.prompt is None
+        path = "chat/completions" if chat else "completions"
         try:
-            if request.prompt is not None:
-                response = server.handle_completions(payload)
-            else:
-                response = server.handle_chat_completions(payload)
-        except Exception as err:  # request-shape errors surface as ValueError/RuntimeError
-            raise TeacherError(f"llama.cpp rejected the request: {err}") from None
-        return _parse(response, chat=request.prompt is None, context=self.context)
+            response = await self.pool.post(path, self._payload(request))
+        except TeacherError as err:
+            hint = ""
+            if "exceed" in str(err) and "context" in str(err):
+                hint = f" (teacher.context is {self.context} tokens per request: raise it)"
+            raise TeacherError(f"llama.cpp rejected the request: {err}{hint}") from None
+        # The file's sha256 is in the identity already; the id the engine reports (its
+        # path) differs between checkouts and must not be checked against the cache.
+        return replace(parse_reply(response, chat, path), served_model="")
+
+    def complete(self, request: TeacherRequest) -> Completion:
+        """One call outside an event loop (the Teacher uses :meth:`acomplete`)."""
+
+        async def once() -> Completion:
+            try:
+                return await self.acomplete(request)
+            finally:
+                await self.pool.aclose()
+
+        return asyncio.run(once())
+
+    async def aclose(self) -> None:
+        """Release the running loop's connections (the Teacher calls it after each run)."""
+        await self.pool.aclose()
 
     def close(self) -> None:
         """Stop the engine (its main loop exits when the last reference goes)."""
-        with self._lock:
-            self._server = None
-
-
-def _parse(response: Any, chat: bool, context: int) -> Completion:
-    if not isinstance(response, dict):
-        raise TeacherError(f"llama.cpp returned an unexpected response: {str(response)[:300]}")
-    error = response.get("error")
-    if error is None and "choices" not in response and "message" in response:
-        error = response  # xllamacpp's own {"code", "type", "message"} on a bad reply
-    if error is not None:
-        message = error.get("message", error) if isinstance(error, dict) else error
-        hint = ""
-        if isinstance(error, dict) and error.get("type") == "exceed_context_size_error":
-            hint = f" (teacher.context is {context} tokens per request: raise it)"
-        raise TeacherError(f"llama.cpp error: {message}{hint}")
-    try:
-        choice = response["choices"][0]
-        text = choice["message"]["content"] if chat else choice["text"]
-        usage = response.get("usage") or {}
-        return Completion(
-            text=text or "",
-            finish_reason=str(choice.get("finish_reason") or "stop"),
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-        )
-    except (KeyError, IndexError, TypeError) as err:
-        raise TeacherError(f"llama.cpp returned a malformed response ({err!r})") from None
+        self._server = None

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 import os
-import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import httpx
-from tenacity import (
-    RetryCallState,
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from synthdistill.teachers.base import (
     Completion,
@@ -26,60 +16,35 @@ from synthdistill.teachers.base import (
     openai_payload,
     unwrap_choice,
 )
+from synthdistill.teachers.http import EndpointPool, Send, parse_reply
+from synthdistill.teachers.http import normalize_base_url as normalize_base_url
 
 BASE_URL_ENV = "OPENAI_BASE_URL"
 API_KEY_ENV = "OPENAI_API_KEY"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-_RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+CHARS_PER_TOKEN = 4  # prompt-size estimate for the token rate limit, before usage is known
 
 
-log = logging.getLogger("synthdistill")
-
-
-class _Transient(Exception):
-    """A failure worth retrying (429, 5xx, timeout, connection error)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def normalize_base_url(url: str) -> str:
-    """Drop credentials, query and trailing slash; a bare host gets ``/v1``."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TeacherError(f"base_url must be an http(s) URL like http://host:8080/v1, got {url!r}")
-    netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    if parts.port:
-        netloc += f":{parts.port}"
-    path = parts.path.rstrip("/") or "/v1"
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _server_message(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:500] or response.reason_phrase
-    error = data.get("error", data) if isinstance(data, dict) else data
-    if isinstance(error, dict):
-        return str(error.get("message") or error)[:500]
-    return str(error)[:500]
+def estimated_tokens(request: TeacherRequest) -> int:
+    """A call's cost for ``max_tokens_per_minute`` before the server reports its usage."""
+    chars = len(request.prompt or "") + sum(len(m.content) for m in request.messages)
+    return chars // CHARS_PER_TOKEN + request.params.max_tokens
 
 
 class OpenAIBackend:
     """``/v1/chat/completions`` (messages) or ``/v1/completions`` (raw prompt) over HTTP.
 
-    Retries 429/5xx/timeouts/connection errors ``max_retries`` times with exponential
-    backoff (``backoff * 2**k`` s, capped at ``max_backoff``, or the server's Retry-After);
-    other 4xx fail at once. The API key never appears in identity, logs or errors.
+    ``base_urls`` are equivalent servers (same model, same weights): each call goes to
+    the least-loaded one, an endpoint that keeps failing is set aside while the others
+    carry on, and ``concurrency`` (calls in flight) is per endpoint. Retries, backoff and
+    rate limits: :class:`~synthdistill.teachers.http.EndpointPool`. Other 4xx fail at
+    once. The API key never appears in identity, logs or errors.
+
+    The cache identity is the backend and the model *name*, not the endpoints: a call
+    answered by any of them, or by a server added later, is the same call. Serving other
+    weights under the same name is caught by the model id servers report
+    (:meth:`~synthdistill.teachers.cache.TeacherCache.check_served`); give different
+    weights different names (llama.cpp ``--alias``, vLLM ``--served-model-name``).
     """
 
     name = "openai"
@@ -94,36 +59,42 @@ class OpenAIBackend:
         max_retries: int = 4,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
-        transport: httpx.BaseTransport | None = None,
+        send: Send | None = None,
+        base_urls: Sequence[str] = (),
+        max_requests_per_minute: int | None = None,
+        max_tokens_per_minute: int | None = None,
     ) -> None:
         self.model = model
-        url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        self.base_url = normalize_base_url(url)
-        self.concurrency = concurrency
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        if base_url and base_urls:
+            raise TeacherError("give base_url or base_urls, not both")
+        urls = list(base_urls) or [base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL]
         self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or ""
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        self._client = httpx.Client(
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            transport=transport,
+        self.pool = EndpointPool(
+            urls,
+            api_key=self._api_key,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            max_requests_per_minute=max_requests_per_minute,
+            max_tokens_per_minute=max_tokens_per_minute,
+            send=send,
+            label=f"teacher {model}",
         )
-        self._lock = threading.Lock()
+        self.base_urls = [e.url for e in self.pool.endpoints]
+        self.base_url = self.base_urls[0]
+        self.concurrency = concurrency * len(self.base_urls)
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"OpenAIBackend(model={self.model!r}, base_url={self.base_url!r})"
+        return f"OpenAIBackend(model={self.model!r}, base_urls={self.base_urls!r})"
 
     def identity(self) -> dict[str, Any]:
-        # Deliberately nothing fetched from the server: the key must not depend on
-        # whether the server is up, or a resumed run would miss its own cache.
-        return {"backend": self.name, "base_url": self.base_url, "model": self.model}
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._api_key, "***") if self._api_key else text
+        # Nothing fetched from the server and no endpoint: the key must not depend on
+        # whether a server is up or which one answers, or a resumed run would miss its
+        # own cache.
+        return {"backend": self.name, "model": self.model}
 
     def _payload(self, request: TeacherRequest) -> dict[str, Any]:
         payload = {"model": self.model, **openai_payload(request), "n": 1}
@@ -133,96 +104,32 @@ class OpenAIBackend:
             payload["response_format"] = choice_schema(request.params.choices)
         return payload
 
-    def _wait(self, state: RetryCallState) -> float:
-        delay = min(self.max_backoff, self.backoff * 2 ** (state.attempt_number - 1))
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
-            delay = max(delay, min(exc.retry_after, self.max_backoff))
-        return delay
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        """Say why a call is retried and after how long (retries are never silent)."""
-        exc = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "teacher %s: attempt %d of %d failed (%s); retrying in %.1f s",
-            self.model,
-            state.attempt_number,
-            self.max_retries + 1,
-            self._scrub(str(exc)),
-            delay,
-        )
-
-    def _post(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._client.post(url, json=payload)
-        except httpx.TimeoutException as err:
-            raise _Transient(f"timeout ({type(err).__name__})") from None
-        except httpx.TransportError as err:
-            raise _Transient(self._scrub(f"{type(err).__name__}: {err}")) from None
-        if response.status_code in _RETRY_STATUS:
-            message = self._scrub(f"HTTP {response.status_code}: {_server_message(response)}")
-            raise _Transient(message, _retry_after(response))
-        if response.status_code >= 400:
-            message = f"HTTP {response.status_code}: {_server_message(response)}"
-            raise TeacherError(self._scrub(f"POST {url} failed: {message}"))
-        try:
-            data = response.json()
-        except ValueError:
-            raise _Transient(
-                self._scrub(f"invalid JSON in reply: {response.text[:200]!r}")
-            ) from None
-        if not isinstance(data, dict):
-            raise _Transient(self._scrub(f"unexpected reply: {str(data)[:200]}"))
-        return data
-
-    def complete(self, request: TeacherRequest) -> Completion:
+    async def acomplete(self, request: TeacherRequest) -> Completion:
+        """Complete ``request`` on the best endpoint; TeacherError after bounded retries."""
         if self._closed:
             raise TeacherError("openai backend is closed")
         chat = request.prompt is None
-        url = f"{self.base_url}/{'chat/completions' if chat else 'completions'}"
-        payload = self._payload(request)
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_retries + 1),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
-            before_sleep=self._log_retry,
-            reraise=False,
-        )
-        try:
-            data = retrying(self._post, url, payload)
-        except RetryError as err:
-            last = err.last_attempt.exception()
-            raise TeacherError(
-                self._scrub(
-                    f"POST {url} failed after {err.last_attempt.attempt_number} attempts "
-                    f"(model {self.model!r}): {last}"
-                )
-            ) from None
-        completion = self._parse(data, chat, url)
+        path = "chat/completions" if chat else "completions"
+        data = await self.pool.post(path, self._payload(request), estimated_tokens(request))
+        completion = parse_reply(data, chat, path, self.pool.scrub)
         if request.params.choices:
             return replace(completion, text=unwrap_choice(completion.text))
         return completion
 
-    def _parse(self, data: dict[str, Any], chat: bool, url: str) -> Completion:
-        if "error" in data:
-            raise TeacherError(self._scrub(f"POST {url}: server error: {data['error']}"))
-        try:
-            choice = data["choices"][0]
-            text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
-            usage = data.get("usage") or {}
-            return Completion(
-                text=text or "",
-                finish_reason=str(choice.get("finish_reason") or "stop"),
-                prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                completion_tokens=int(usage.get("completion_tokens") or 0),
-                served_model=str(data.get("model") or ""),
-            )
-        except (KeyError, IndexError, TypeError, AttributeError) as err:
-            raise TeacherError(f"POST {url}: malformed reply ({err!r})") from None
+    def complete(self, request: TeacherRequest) -> Completion:
+        """One call outside an event loop (the Teacher uses :meth:`acomplete`)."""
+
+        async def once() -> Completion:
+            try:
+                return await self.acomplete(request)
+            finally:
+                await self.pool.aclose()
+
+        return asyncio.run(once())
+
+    async def aclose(self) -> None:
+        """Release the running loop's connections (the Teacher calls it after each run)."""
+        await self.pool.aclose()
 
     def close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._client.close()
+        self._closed = True

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,11 +57,19 @@ class Usage:
         self.completion_tokens += completion.completion_tokens
 
 
-WAVE_FACTOR = 2  # requests submitted per wave = backend.concurrency * WAVE_FACTOR
+Todo = tuple[int, int, TeacherRequest, str]  # (request index, sample index, request, key)
 
 
 class Teacher:
-    """Every call goes through here: cache lookup, concurrent backend calls, ledger."""
+    """Every call goes through here: cache lookup, concurrent backend calls, ledger.
+
+    Calls run on an event loop in a window of ``backend.concurrency`` calls in flight,
+    refilled as each one finishes (no waves). Backends with ``acomplete`` (HTTP: the
+    OpenAI-compatible servers and the in-process llama.cpp engine) are awaited directly;
+    the others (``complete`` only) run in that many threads. Finished calls are cached
+    in group commits while the rest keep running; after the first hard failure no new
+    call starts, the running ones finish and are cached, and the error is raised.
+    """
 
     def __init__(self, backend: TeacherBackend, cache: TeacherCache, progress: bool = True) -> None:
         self.backend = backend
@@ -68,18 +77,19 @@ class Teacher:
         self.identity = backend.identity()
         self.usage = Usage()
         self.progress = progress
+        self._served: set[str] = set()  # model ids servers reported, already checked
 
     def generate(
         self, requests: Sequence[TeacherRequest], desc: str = "teacher"
     ) -> list[list[Completion]]:
-        """Return ``n`` completions per request; each finished call is cached at once."""
-        flat: list[tuple[int, int, TeacherRequest, str]] = []
+        """Return ``n`` completions per request; finished calls are cached as they come."""
+        flat: list[Todo] = []
         for ridx, request in enumerate(requests):
             for sidx in range(request.n):
                 single = request.sample(sidx)
                 flat.append((ridx, sidx, single, cache_key(self.identity, single, sidx)))
         results: list[list[Completion | None]] = [[None] * r.n for r in requests]
-        todo: list[tuple[int, int, TeacherRequest, str]] = []
+        todo: list[Todo] = []
         for ridx, sidx, single, key in flat:
             hit = self.cache.get(key)
             if hit is None:
@@ -90,77 +100,106 @@ class Teacher:
         self.usage.requests += len(flat)
         self.usage.cache_hits += len(flat) - len(todo)
         if todo:
-            self._run(todo, results, desc)
+            start = time.perf_counter()
+            try:
+                asyncio.run(self._run(todo, results, desc))
+            finally:
+                self.usage.seconds += time.perf_counter() - start
         return [[c for c in row if c is not None] for row in results]
 
-    def _run(
-        self,
-        todo: list[tuple[int, int, TeacherRequest, str]],
-        results: list[list[Completion | None]],
-        desc: str,
+    async def _run(
+        self, todo: list[Todo], results: list[list[Completion | None]], desc: str
     ) -> None:
-        model = str(self.identity.get("model", ""))
+        window = max(1, self.backend.concurrency)
+        acomplete = getattr(self.backend, "acomplete", None)
+        threads = None if acomplete is not None else ThreadPoolExecutor(max_workers=window)
+        writer = ThreadPoolExecutor(max_workers=1)  # one writer: group commits off the loop
+        loop = asyncio.get_running_loop()
+        finished_calls: asyncio.Queue[tuple[Todo, asyncio.Future[Completion]]] = asyncio.Queue()
+        running: set[asyncio.Future[Completion]] = set()
+        queue = iter(todo)
+
+        def launch() -> bool:
+            item = next(queue, None)
+            if item is None:
+                return False
+            if acomplete is not None:
+                future = asyncio.ensure_future(acomplete(item[2]))
+            else:
+                future = loop.run_in_executor(threads, self.backend.complete, item[2])
+            running.add(future)
+            future.add_done_callback(lambda f: finished_calls.put_nowait((item, f)))
+            return True
+
         bar = tqdm(total=len(todo), desc=desc, unit="call", disable=not self.progress)
-        start = time.perf_counter()
-        finished = 0
         failure: BaseException | None = None
-        pool = ThreadPoolExecutor(max_workers=max(1, self.backend.concurrency))
-        futures: dict[Future[Completion], tuple[int, int, str]] = {}
-
-        def collect(done: set[Future[Completion]]) -> None:
-            nonlocal failure, finished
-            for future in done:
-                if future.cancelled():
-                    continue
-                exc = future.exception()
-                if exc is not None:
-                    failure = failure or exc
-                    continue
-                ridx, sidx, key = futures[future]
-                answer = future.result()
-                try:
-                    if answer.served_model:
-                        self.cache.check_served(self.identity, answer.served_model)
-                except TeacherError as exc:  # not cached: it came from another model
-                    failure = failure or exc
-                    continue
-                completion = self.cache.put(key, answer, model)
-                results[ridx][sidx] = completion
-                finished += 1
-                self.usage.teacher_calls += 1
-                self.usage.count(completion)
-                self.usage.call_completion_tokens += completion.completion_tokens
-                bar.update(1)
-
-        # Submit in waves: llama.cpp (xllamacpp) hands results back only when its queue
-        # drains, so one wave at a time keeps results (and the cache) flowing.
-        wave = max(1, self.backend.concurrency) * WAVE_FACTOR
-        pending: set[Future[Completion]] = set()
+        finished = 0
         try:
-            for begin in range(0, len(todo), wave):
-                for ridx, sidx, single, key in todo[begin : begin + wave]:
-                    future = pool.submit(self.backend.complete, single)
-                    futures[future] = (ridx, sidx, key)
-                    pending.add(future)
-                while pending and failure is None:
-                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    collect(done)
-                if failure is not None:
+            while True:
+                while failure is None and len(running) < window and launch():
+                    pass
+                if not running:
                     break
-            if failure is not None:
-                # Queued calls are dropped; calls already running still finish and are
-                # cached, so nothing the backend computed is lost.
-                for future in pending:
-                    future.cancel()
-                collect(wait(pending).done)
-                raise TeacherError(
-                    f"{self.backend.name} teacher failed after {finished} finished calls "
-                    f"(they are cached; re-running resumes): {failure}"
-                ) from failure
+                batch = [await finished_calls.get()]
+                while not finished_calls.empty():  # everything that finished meanwhile
+                    batch.append(finished_calls.get_nowait())
+                answers: list[tuple[Todo, Completion]] = []
+                for item, future in batch:
+                    running.discard(future)
+                    try:
+                        answer = future.result()
+                        self._check_served(answer)
+                    except Exception as err:  # a hard failure: no new call starts
+                        failure = failure or err
+                        continue
+                    answers.append((item, answer))
+                while failure is None and len(running) < window and launch():
+                    pass  # refill before writing: the calls run during the commit
+                if answers:
+                    finished += await loop.run_in_executor(writer, self._store, answers, results)
+                    bar.update(len(answers))
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            self.usage.seconds += time.perf_counter() - start
+            if running:  # after a failure or an interrupt: let them finish, cache them
+                await asyncio.wait(running)
+                leftovers = []
+                while not finished_calls.empty():
+                    item, future = finished_calls.get_nowait()
+                    if not future.cancelled() and future.exception() is None:
+                        leftovers.append((item, future.result()))
+                self._store(leftovers, results)
+            closer = getattr(self.backend, "aclose", None)
+            if closer is not None:
+                await closer()
+            for pool in (threads, writer):
+                if pool is not None:
+                    pool.shutdown(wait=True)
             bar.close()
+        if failure is not None:
+            raise TeacherError(
+                f"{self.backend.name} teacher failed after {finished} finished calls "
+                f"(they are cached; re-running resumes): {failure}"
+            ) from failure
+
+    def _check_served(self, answer: Completion) -> None:
+        """Refuse an answer from another model than this identity's (checked once per id)."""
+        if answer.served_model and answer.served_model not in self._served:
+            self.cache.check_served(self.identity, answer.served_model)
+            self._served.add(answer.served_model)
+
+    def _store(
+        self, answers: list[tuple[Todo, Completion]], results: list[list[Completion | None]]
+    ) -> int:
+        """Cache finished calls in one commit and put the stored answers in ``results``."""
+        if not answers:
+            return 0
+        model = str(self.identity.get("model", ""))
+        stored = self.cache.put_many([(item[3], answer, model) for item, answer in answers])
+        for (item, _), completion in zip(answers, stored, strict=True):
+            results[item[0]][item[1]] = completion
+            self.usage.teacher_calls += 1
+            self.usage.count(completion)
+            self.usage.call_completion_tokens += completion.completion_tokens
+        return len(answers)
 
     def close(self) -> None:
         self.backend.close()

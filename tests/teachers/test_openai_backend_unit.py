@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mock_http import as_send
 
 from synthdistill.teachers.base import Message, SamplingParams, TeacherError, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
@@ -37,7 +38,7 @@ def backend(handler: Callable[[httpx.Request], httpx.Response], **kw: object) ->
     return OpenAIBackend(
         "test-model",
         base_url="http://teacher.test/v1",
-        transport=httpx.MockTransport(handler),
+        send=as_send(handler),
         **options,  # type: ignore[arg-type]
     )
 
@@ -179,7 +180,7 @@ def test_base_url_normalisation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     local = OpenAIBackend("m")
     assert local.base_url == "http://from-env:5/v1"
-    assert "authorization" not in local._client.headers  # no key: no header (local servers)
+    assert local.pool.api_key == ""  # no key: no Authorization header (local servers)
 
 
 # --- secrets -------------------------------------------------------------------------------
@@ -198,9 +199,7 @@ def test_api_key_never_leaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
         return reply("fine")
 
-    client = OpenAIBackend(
-        "test-model", transport=httpx.MockTransport(handler), max_retries=1, backoff=0.001
-    )
+    client = OpenAIBackend("test-model", send=as_send(handler), max_retries=1, backoff=0.001)
     assert SECRET not in json.dumps(client.identity()) and SECRET not in repr(client)
     cache_path = tmp_path / "cache.sqlite"
     teacher = Teacher(client, TeacherCache(cache_path), progress=False)

@@ -211,12 +211,13 @@ def test_build_teacher_openai_uses_name_as_is(
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     params = TeacherParams(backend="openai", model="gpt-x", parallel=3, max_retries=0)
     teacher = build_teacher(params, cache=cache, progress=False)
-    assert teacher.identity == {
-        "backend": "openai",
-        "base_url": "http://127.0.0.1:9/v1",
-        "model": "gpt-x",
-    }
+    assert teacher.identity == {"backend": "openai", "model": "gpt-x"}  # no endpoint in it
     assert teacher.backend.concurrency == 3
+    assert teacher.backend.base_urls == ["http://127.0.0.1:9/v1"]  # type: ignore[attr-defined]
+    two = params.model_copy(update={"base_urls": ["http://a:1", "http://b:2/v1"]})
+    scaled = build_teacher(two, cache=cache, progress=False)
+    assert scaled.identity == teacher.identity  # the same calls, whichever server answers
+    assert scaled.backend.concurrency == 6  # parallel is per server
     assert build_teacher(params, model="other", cache=cache).identity["model"] == "other"
 
 
