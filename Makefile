@@ -55,6 +55,9 @@ lint: install
 	$(BIN)/mypy synthdistill stages
 
 bench: install
+	$(BIN)/python bench/teacher_dispatch.py
+	$(BIN)/python bench/llamacpp_mix.py
+	$(BIN)/python bench/llamacpp_mix.py --two-servers-only
 	$(BIN)/python bench/teacher_throughput.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/noop.py

@@ -12,6 +12,9 @@ params (fewgen, teacher qwen2.5-0.5b-instruct, its threads/parallel/context), th
 - ``engine_threads``: the engine driven in-process (``handle_chat_completions`` from
   ``parallel`` threads), the way the previous code did, without waves.
 
+- ``two_servers``: two ``python -m synthdistill.teachers.server`` processes (threads and
+  slots split between them) as two endpoints of ``OpenAIBackend`` (``teacher.base_urls``).
+
 Each row: wall time, prompt and completion tokens per second of wall time, and from
 llama.cpp's own timings the prompt tokens it read (``prompt_n``) vs took from a slot's
 KV cache (``cache_n``). Writes bench/results/llamacpp_mix.json.
@@ -37,7 +40,13 @@ from synthdistill.tasks import load_examples, split_examples
 from synthdistill.teachers.base import TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
-from synthdistill.teachers.llamacpp import LlamaCppBackend, server_params, start_server
+from synthdistill.teachers.llamacpp import (
+    LlamaCppBackend,
+    engine_payload,
+    server_params,
+    start_server,
+)
+from synthdistill.teachers.openai_backend import OpenAIBackend
 from synthdistill.teachers.teacher import Teacher
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,10 +147,58 @@ def run_engine_threads(
     return totals(replies, time.perf_counter() - start)
 
 
+def run_two_servers(
+    model: str, requests: list[TeacherRequest], threads: int, parallel: int, context: int
+) -> dict[str, Any]:
+    """Two llama.cpp HTTP servers, each with half the threads and slots, as two endpoints."""
+    import subprocess
+    import sys
+
+    half_threads, half_slots = max(1, threads // 2), max(1, parallel // 2)
+    servers = []
+    for _ in range(2):
+        cmd = [sys.executable, "-m", "synthdistill.teachers.server", "--model", model]
+        cmd += ["--port", "0", "--threads", str(half_threads), "--parallel", str(half_slots)]
+        cmd += ["--context", str(context)]
+        servers.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True))
+    try:
+        urls = []
+        for proc in servers:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.startswith("listening on http://"), line
+            urls.append(line.split()[-1])
+        backend = OpenAIBackend(model, base_urls=urls, concurrency=half_slots, timeout=3600)
+        seen: list[dict[str, Any]] = []
+        post = backend.pool.post
+
+        async def recording(path: str, payload: dict[str, Any], cost: int = 0) -> dict[str, Any]:
+            reply = await post(path, payload, cost)
+            seen.append(reply)
+            return reply
+
+        backend.pool.post = recording  # type: ignore[method-assign]
+        with tempfile.TemporaryDirectory() as tmp:
+            teacher = Teacher(backend, TeacherCache(Path(tmp) / "c.sqlite"), progress=False)
+            start = time.perf_counter()
+            teacher.generate(requests)
+            wall = time.perf_counter() - start
+        row = totals(seen, wall)
+        row["served_per_endpoint"] = [e.served for e in backend.pool.endpoints]
+        return row
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=40, help="the first N calls of the mix")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--two-servers-only", action="store_true", help="only the two-endpoint row (merged in)"
+    )
     args = parser.parse_args()
     teacher_params = load_section("teacher", REPO / "params.yaml")
     task = load_task(TASK, REPO / "params.yaml")
@@ -152,25 +209,36 @@ def main() -> None:
         teacher_params.context,
     )
     requests = request_mix(args.calls)
-    backend = LlamaCppBackend(model, threads=threads, parallel=parallel, context=context)
-    payloads = [backend._payload(r) for r in requests]
+    if args.two_servers_only:
+        previous = json.loads(RESULTS.read_text())
+        row = run_two_servers(model.name, requests, threads, parallel, context)
+        print("two_servers", row, flush=True)
+        previous["best"]["two_servers"] = row
+        previous["runs"]["two_servers"] = [row]
+        RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
+        return
+    payloads = [engine_payload(r) for r in requests]
     key = "bench-key"
     rows: dict[str, list[dict[str, Any]]] = {"synthdistill": [], "engine_http": []}
     rows["engine_threads"] = []
-    for _ in range(args.repeats):  # one engine loaded at a time: they share 2 cores
+    for _ in range(args.repeats):
+        backend = LlamaCppBackend(model, threads=threads, parallel=parallel, context=context)
         rows["synthdistill"].append(run_synthdistill(backend, requests))
         print("synthdistill", rows["synthdistill"][-1], flush=True)
-    backend.close()
-    del backend
-    server = start_server(server_params(model.path, threads, parallel, context, api_key=key))
+        backend.close()
+        del backend
     for _ in range(args.repeats):
+        # A fresh engine for each row: a warm one holds the same prompts in its slots.
+        server = start_server(server_params(model.path, threads, parallel, context, api_key=key))
         rows["engine_http"].append(
             run_engine_http(str(server.listening_address), key, payloads, parallel)
         )
         print("engine_http", rows["engine_http"][-1], flush=True)
+        del server
+        server = start_server(server_params(model.path, threads, parallel, context, api_key=key))
         rows["engine_threads"].append(run_engine_threads(server, payloads, parallel))
         print("engine_threads", rows["engine_threads"][-1], flush=True)
-    del server
+        del server
     best = {k: min(v, key=lambda r: r["wall_s"]) for k, v in rows.items()}
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "

@@ -131,7 +131,7 @@ def run_synthdistill(url: str, texts: list[str], in_flight: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1/4 of the requests")
-    parser.add_argument("--repeats", type=int, default=2, help="alternating runs per client")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating runs per client")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

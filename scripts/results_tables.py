@@ -134,6 +134,54 @@ def students_table() -> str:
     return "\n".join(lines)
 
 
+def dispatch_table() -> str:
+    """bench/teacher_dispatch.py: the Teacher vs a plain async client on a loopback server."""
+    data = json.loads((ROOT / "bench/results/teacher_dispatch.json").read_text())
+    lines = [
+        f"`{data['command']}` ({data['machine']}); best of {len(data['rows'][0]['runs']['plain'])}"
+        " alternating runs each",
+        "",
+        "| requests | in flight | latency | synthdistill | plain aiohttp client | ideal "
+        "| synthdistill / plain | synthdistill / ideal | plain / ideal |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in data["rows"]:
+        latency = "0.5 s fixed" if r["latency"] == "fixed" else "0.1-0.9 s uniform"
+        lines.append(
+            f"| {r['requests']:,} | {r['in_flight']} | {latency} | {r['synthdistill_s']:.2f} s "
+            f"| {r['plain_s']:.2f} s | {r['ideal_s']:.2f} s | {r['synthdistill_vs_plain']:.0%} "
+            f"| {r['synthdistill_vs_ideal']:.0%} | {r['plain_vs_ideal']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def mix_table() -> str:
+    """bench/llamacpp_mix.py: the in-process llama.cpp path on the bbc_news request mix."""
+    data = json.loads((ROOT / "bench/results/llamacpp_mix.json").read_text())
+    names = {
+        "synthdistill": "synthdistill (Teacher + LlamaCppBackend)",
+        "engine_http": "engine direct: plain aiohttp client at its listener",
+        "engine_threads": "engine direct: in-process calls from threads",
+        "two_servers": "two llama.cpp servers as two endpoints (half the threads/slots each)",
+    }
+    lines = [
+        f"`{data['command']}` ({data['machine']}; {data['model']}, {data['threads']} threads, "
+        f"{data['parallel']} slots)",
+        "",
+        "| path | wall | prompt tok/s | completion tok/s | prompt tokens read / from KV cache |",
+        "|---|---|---|---|---|",
+    ]
+    for key, name in names.items():
+        r = data["best"].get(key)
+        if r is None:
+            continue
+        lines.append(
+            f"| {name} | {r['wall_s']:.1f} s | {r['prompt_tok_s']:.1f} | "
+            f"{r['completion_tok_s']:.1f} | {r['prompt_read']:,} / {r['prompt_from_kv_cache']:,} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", nargs="+", default=["bbc_news", "ja_news"])
@@ -151,6 +199,10 @@ def main() -> None:
     print(audit_table())
     print()
     print(students_table())
+    print()
+    print(dispatch_table())
+    print()
+    print(mix_table())
 
 
 if __name__ == "__main__":

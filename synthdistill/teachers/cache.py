@@ -111,8 +111,7 @@ class TeacherCache:
             all_new = self._conn.total_changes - before == len(rows)
         if all_new:  # nobody stored these keys before: the answers are as given
             return [
-                Completion(row[1], row[2], row[3], row[4], cached=False, key=row[0])
-                for row in rows
+                Completion(row[1], row[2], row[3], row[4], cached=False, key=row[0]) for row in rows
             ]
         stored = []
         for key, _, _ in entries:

@@ -152,6 +152,22 @@ def start_server(params: Any) -> Any:
     return server
 
 
+def engine_payload(request: TeacherRequest) -> dict[str, Any]:
+    """The llama.cpp request body: OpenAI-style plus top_k, a valid seed, the prompt cache
+    and, for a constrained answer, a grammar."""
+    payload = openai_payload(request)
+    # top_k 0 disables it in llama.cpp; 0xFFFFFFFF would mean "random seed".
+    payload.update(
+        top_k=request.params.top_k,
+        seed=request.params.seed % _MAX_SEED,
+        stream=False,
+        cache_prompt=True,  # reuse the slot's KV cache for a shared prompt prefix
+    )
+    if request.params.choices:
+        payload["grammar"] = choice_grammar(request.params.choices)
+    return payload
+
+
 class LlamaCppBackend:
     """A GGUF model served in-process by llama.cpp (``xllamacpp``).
 
@@ -212,19 +228,6 @@ class LlamaCppBackend:
             "engine": engine_version("xllamacpp"),
         }
 
-    def _payload(self, request: TeacherRequest) -> dict[str, Any]:
-        payload = openai_payload(request)
-        # top_k 0 disables it in llama.cpp; 0xFFFFFFFF would mean "random seed".
-        payload.update(
-            top_k=request.params.top_k,
-            seed=request.params.seed % _MAX_SEED,
-            stream=False,
-            cache_prompt=True,  # reuse the slot's KV cache for a shared prompt prefix
-        )
-        if request.params.choices:
-            payload["grammar"] = choice_grammar(request.params.choices)
-        return payload
-
     async def acomplete(self, request: TeacherRequest) -> Completion:
         if request.messages and not self.chat:
             raise TeacherError(
@@ -236,7 +239,7 @@ class LlamaCppBackend:
         chat = request.prompt is None
         path = "chat/completions" if chat else "completions"
         try:
-            response = await self.pool.post(path, self._payload(request))
+            response = await self.pool.post(path, engine_payload(request))
         except TeacherError as err:
             hint = ""
             if "exceed" in str(err) and "context" in str(err):

@@ -94,7 +94,7 @@ def cached_calls(cache: Path) -> int:
 
 def wait_for_progress(proc: Any, cache: Path, calls: int, rng: random.Random) -> None:
     """Return once ``calls`` answers are cached (or the run ended), plus a random delay:
-    the kill then lands at a random point of the run, mid-wave included."""
+    the kill then lands at a random point of the run, calls in flight included."""
     deadline = time.monotonic() + 300
     while cached_calls(cache) < calls and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
