@@ -92,7 +92,10 @@ def totals(replies: list[dict[str, Any]], wall: float) -> dict[str, Any]:
     }
 
 
-def run_synthdistill(backend: LlamaCppBackend, requests: list[TeacherRequest]) -> dict[str, Any]:
+def run_teacher(
+    backend: LlamaCppBackend | OpenAIBackend, requests: list[TeacherRequest]
+) -> dict[str, Any]:
+    """The Teacher on ``requests`` (empty cache), with llama.cpp's replies recorded."""
     seen: list[dict[str, Any]] = []
     post = backend.pool.post
 
@@ -169,21 +172,7 @@ def run_two_servers(
             assert line.startswith("listening on http://"), line
             urls.append(line.split()[-1])
         backend = OpenAIBackend(model, base_urls=urls, concurrency=half_slots, timeout=3600)
-        seen: list[dict[str, Any]] = []
-        post = backend.pool.post
-
-        async def recording(path: str, payload: dict[str, Any], cost: int = 0) -> dict[str, Any]:
-            reply = await post(path, payload, cost)
-            seen.append(reply)
-            return reply
-
-        backend.pool.post = recording  # type: ignore[method-assign]
-        with tempfile.TemporaryDirectory() as tmp:
-            teacher = Teacher(backend, TeacherCache(Path(tmp) / "c.sqlite"), progress=False)
-            start = time.perf_counter()
-            teacher.generate(requests)
-            wall = time.perf_counter() - start
-        row = totals(seen, wall)
+        row = run_teacher(backend, requests)
         row["served_per_endpoint"] = [e.served for e in backend.pool.endpoints]
         return row
     finally:
@@ -223,7 +212,7 @@ def main() -> None:
     rows["engine_threads"] = []
     for _ in range(args.repeats):
         backend = LlamaCppBackend(model, threads=threads, parallel=parallel, context=context)
-        rows["synthdistill"].append(run_synthdistill(backend, requests))
+        rows["synthdistill"].append(run_teacher(backend, requests))
         print("synthdistill", rows["synthdistill"][-1], flush=True)
         backend.close()
         del backend

@@ -20,9 +20,9 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -30,6 +30,7 @@ import aiohttp
 from synthdistill.teachers.base import Completion, TeacherError
 
 log = logging.getLogger("synthdistill")
+T = TypeVar("T")
 
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 MAX_REST = 120.0  # seconds: the longest an endpoint is set aside before it is tried again
@@ -329,6 +330,19 @@ class EndpointPool:
         if not isinstance(data, dict):
             raise Transient(self.scrub(f"unexpected reply: {str(data)[:200]}"))
         return data
+
+
+def call_once(pool: EndpointPool, call: Coroutine[Any, Any, T]) -> T:
+    """Run one backend call outside an event loop (tests, scripts); the Teacher awaits
+    calls on its own loop instead."""
+
+    async def once() -> T:
+        try:
+            return await call
+        finally:
+            await pool.aclose()
+
+    return asyncio.run(once())
 
 
 def parse_reply(

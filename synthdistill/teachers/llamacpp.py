@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import struct
@@ -18,7 +17,7 @@ from synthdistill.teachers.base import (
     choice_grammar,
     openai_payload,
 )
-from synthdistill.teachers.http import EndpointPool, parse_reply
+from synthdistill.teachers.http import EndpointPool, call_once, parse_reply
 
 ENGINE_TIMEOUT = 3600.0  # seconds per call: a long generation on a slow CPU is not a hang
 
@@ -251,14 +250,7 @@ class LlamaCppBackend:
 
     def complete(self, request: TeacherRequest) -> Completion:
         """One call outside an event loop (the Teacher uses :meth:`acomplete`)."""
-
-        async def once() -> Completion:
-            try:
-                return await self.acomplete(request)
-            finally:
-                await self.pool.aclose()
-
-        return asyncio.run(once())
+        return call_once(self.pool, self.acomplete(request))
 
     async def aclose(self) -> None:
         """Release the running loop's connections (the Teacher calls it after each run)."""

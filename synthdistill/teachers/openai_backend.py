@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -16,7 +15,7 @@ from synthdistill.teachers.base import (
     openai_payload,
     unwrap_choice,
 )
-from synthdistill.teachers.http import EndpointPool, Send, parse_reply
+from synthdistill.teachers.http import EndpointPool, Send, call_once, parse_reply
 from synthdistill.teachers.http import normalize_base_url as normalize_base_url
 
 BASE_URL_ENV = "OPENAI_BASE_URL"
@@ -118,14 +117,7 @@ class OpenAIBackend:
 
     def complete(self, request: TeacherRequest) -> Completion:
         """One call outside an event loop (the Teacher uses :meth:`acomplete`)."""
-
-        async def once() -> Completion:
-            try:
-                return await self.acomplete(request)
-            finally:
-                await self.pool.aclose()
-
-        return asyncio.run(once())
+        return call_once(self.pool, self.acomplete(request))
 
     async def aclose(self) -> None:
         """Release the running loop's connections (the Teacher calls it after each run)."""
