@@ -59,6 +59,8 @@ bench: install
 	$(BIN)/python bench/llamacpp_mix.py
 	$(BIN)/python bench/llamacpp_mix.py --two-servers-only
 	$(BIN)/python bench/teacher_throughput.py
+	$(BIN)/python bench/lm_student.py
+	$(BIN)/python bench/lm_headline.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/ja_students.py
