@@ -79,11 +79,13 @@ class Completion:
 
 
 class TeacherBackend(Protocol):
-    """A backend completes one single-sample request; it must be thread-safe.
+    """A backend completes one single-sample request; ``complete`` must be thread-safe.
 
-    The :class:`~synthdistill.teachers.teacher.Teacher` wrapper runs up to
-    ``concurrency`` requests at once (llama.cpp batches them into parallel slots, an
-    HTTP server receives them concurrently) and caches each result as it finishes.
+    The :class:`~synthdistill.teachers.teacher.Teacher` wrapper keeps up to
+    ``concurrency`` requests in flight (llama.cpp batches them into parallel slots, an
+    HTTP server receives them concurrently) and caches results as they finish. A backend
+    may also offer ``async def acomplete(request)`` (and ``async def aclose()``): the
+    Teacher then awaits it on its event loop instead of calling ``complete`` in threads.
     """
 
     name: str

@@ -119,25 +119,26 @@ class Teacher:
         running: set[asyncio.Future[Completion]] = set()
         queue = iter(todo)
 
-        def launch() -> bool:
-            item = next(queue, None)
-            if item is None:
-                return False
-            if acomplete is not None:
-                future = asyncio.ensure_future(acomplete(item[2]))
-            else:
-                future = loop.run_in_executor(threads, self.backend.complete, item[2])
-            running.add(future)
-            future.add_done_callback(lambda f: finished_calls.put_nowait((item, f)))
-            return True
+        def fill() -> None:
+            """Start calls until the window is full or nothing is left."""
+            while len(running) < window:
+                item = next(queue, None)
+                if item is None:
+                    return
+                if acomplete is not None:
+                    future = asyncio.ensure_future(acomplete(item[2]))
+                else:
+                    future = loop.run_in_executor(threads, self.backend.complete, item[2])
+                running.add(future)
+                future.add_done_callback(lambda f, item=item: finished_calls.put_nowait((item, f)))
 
         bar = tqdm(total=len(todo), desc=desc, unit="call", disable=not self.progress)
         failure: BaseException | None = None
         finished = 0
         try:
             while True:
-                while failure is None and len(running) < window and launch():
-                    pass
+                if failure is None:
+                    fill()
                 if not running:
                     break
                 batch = [await finished_calls.get()]
@@ -153,8 +154,8 @@ class Teacher:
                         failure = failure or err
                         continue
                     answers.append((item, answer))
-                while failure is None and len(running) < window and launch():
-                    pass  # refill before writing: the calls run during the commit
+                if failure is None:
+                    fill()  # refill before writing: the calls run during the commit
                 if answers:
                     finished += await loop.run_in_executor(writer, self._store, answers, results)
                     bar.update(len(answers))
