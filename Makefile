@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro replay-export test test-fast faults lint bench grid compare budget-curve clean
+.PHONY: install repro repro-generation replay-export test test-fast faults lint bench grid compare budget-curve clean
 
 install: $(STAMP)
 
@@ -34,6 +34,13 @@ repro: install
 	test -d .git || (git init -q && git add -A && git commit -qm init)
 	test ! -f $(REPLAY) || $(BIN)/synthdistill replay import --file $(REPLAY)
 	$(BIN)/dvc repro
+
+# The generation pipeline (tasks of kind generation, LM students, SELF-GUIDE): apart from
+# the default one because it takes ~50 min from an empty teacher cache on 2 cores.
+repro-generation: install
+	test -d .git || (git init -q && git add -A && git commit -qm init)
+	test ! -f $(REPLAY) || $(BIN)/synthdistill replay import --file $(REPLAY)
+	$(BIN)/dvc repro pipelines/generation/dvc.yaml
 
 # After a run that made new teacher calls: write them to replay/ (commit the file).
 replay-export: install

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from synthdistill.metrics.text import rouge
-from synthdistill.students.lm import LMStudent, LMTrainParams, load_lm, train_lm
+from synthdistill.params import LMParams
+from synthdistill.students.lm import LMStudent, load_lm, train_lm
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lm_headline.json"
 INSTRUCTION = "Write the headline of this BBC News article.\n\nArticle: {lead}\n\nHeadline:"
@@ -97,7 +98,7 @@ def main() -> None:
         "few_shot_3": score(student, [shots + p for p in plain], refs),
     }
     train = [(INSTRUCTION.format(lead=lead), h) for lead, h in seeds]
-    params = LMTrainParams(epochs=args.epochs, batch_size=8, max_length=160, seed=args.seed)
+    params = LMParams(epochs=args.epochs, batch_size=8, max_length=160, seed=args.seed)
     start = time.perf_counter()
     tuned = train_lm(student, train, params)
     train_seconds = round(time.perf_counter() - start, 1)

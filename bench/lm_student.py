@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthdistill.students.lm import LMTrainParams, load_lm, train_lm
+from synthdistill.params import LMParams
+from synthdistill.students.lm import load_lm, train_lm
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.llamacpp import LlamaCppBackend
@@ -74,7 +75,7 @@ def main() -> None:
     }
 
     pairs = [(a, "Headline: " + LEADS[i % len(LEADS)][:60]) for i, a in enumerate(asks[:8])]
-    params = LMTrainParams(epochs=args.steps, batch_size=8, max_length=96)
+    params = LMParams(epochs=args.steps, batch_size=8, max_length=96)
     start = time.perf_counter()
     tuned = train_lm(student, pairs, params)
     result["lora_train"] = {

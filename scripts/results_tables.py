@@ -182,10 +182,47 @@ def mix_table() -> str:
     return "\n".join(lines)
 
 
+def generation_table(task: str) -> str:
+    """A generation task's eval.json: every system's ROUGE-L, ROUGE-1, chrF, BLEU with CIs,
+    then the paired ROUGE-L differences."""
+    ev = load(task, "eval.json")
+    latency = load(task, "runtime/latency.json")
+
+    def one(m: dict[str, Any], key: str) -> str:
+        return f"{m[key]:.1f} [{m[key + '_ci_low']:.1f}, {m[key + '_ci_high']:.1f}]"
+
+    lines = [
+        "| system | n | ROUGE-L [95% CI] | ROUGE-1 | chrF | BLEU | ms / example |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, m in ev.items():
+        if not isinstance(m, dict) or "rougeL" not in m:
+            continue
+        ms = latency.get(f"{name}_ms_per_example", "")
+        lines.append(
+            f"| {name} | {m['n']} | {one(m, 'rougeL')} | {one(m, 'rouge1')} | "
+            f"{one(m, 'chrf')} | {one(m, 'bleu')} | {ms} |"
+        )
+    lines += ["", "| paired bootstrap (same test pairs) | ROUGE-L difference [95% CI] | verdict |"]
+    lines.append("|---|---|---|")
+    for name, c in ev.get("comparisons", {}).items():
+        lines.append(
+            f"| {name} | {c['delta']:+.1f} [{c['ci_low']:+.1f}, {c['ci_high']:+.1f}] | "
+            f"{c['verdict']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", nargs="+", default=["bbc_news", "ja_news"])
-    for task in parser.parse_args().task:
+    parser.add_argument("--generation-task", nargs="*", default=["bbc_headline"])
+    args = parser.parse_args()
+    for task in args.generation_task:
+        print(f"### {task}\n\n{generation_table(task)}\n")
+        report = ROOT / "data" / task / "generate_report.json"
+        print("generate:", json.loads(report.read_text()) if report.exists() else {}, "\n")
+    for task in args.task:
         print(f"### {task}\n\n{eval_table(task)}\n\n{comparison_table(task)}\n")
         quality = load(task, "data_quality.json")
         keys = ("teacher_samples", "kept", "dropped", "self_bleu_1", "distinct_2", "mauve")

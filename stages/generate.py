@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.methods import GenerationContext, get_method
+from synthdistill.methods import SELF_GENERATING, GenerationContext, get_method
 from synthdistill.params import load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.teachers import build_teacher
@@ -18,18 +18,27 @@ def main() -> None:
     p.add_argument("--report", type=Path, required=True, help="parse counts (JSON)")
     p.add_argument("--usage", type=Path, required=True, help="teacher budget spent (JSON)")
     p.add_argument("--runtime", type=Path, help="calls vs cache hits, seconds (JSON)")
+    p.add_argument("--method", help="this method instead of the task's (a baseline stage)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("generate", args.params)
-    if task.budget:
-        params = params.model_copy(update={"budget": task.budget})
-    method = get_method(params.method)  # validates before the teacher loads
+    overrides = {"budget": task.budget, "method": args.method or task.method}
+    params = params.model_copy(update={k: v for k, v in overrides.items() if v})
+    method = get_method(params.method, task.kind)  # validates before the teacher loads
     artefacts = load_section("artefacts", args.params)
-    seeds = read_jsonl(args.seed, required=("id", "text", "label"), allow_empty=True)
+    target = "output" if task.kind == "generation" else "label"
+    seeds = read_jsonl(args.seed, required=("id", "text", target), allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
-    teacher = build_teacher(load_section("teacher", args.params), task.teacher_model)
+    model = task.teacher_model
+    selfguide = None
+    if params.method in SELF_GENERATING:  # the student model writes its own data
+        model = load_section("lm", args.params).student
+        selfguide = load_section("selfguide", args.params)
+    teacher = build_teacher(load_section("teacher", args.params), model)
     try:
-        ctx = GenerationContext(args.task, task, params, teacher, seeds, artefacts, retrieved)
+        ctx = GenerationContext(
+            args.task, task, params, teacher, seeds, artefacts, retrieved, selfguide
+        )
         result = method.generate(ctx)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         log.info("generate %s: teacher usage %s", args.task, teacher.usage.as_dict())

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from synthdistill.baselines import (
     classify_requests,
+    generation_requests,
     interleave_labels,
     prompting_teacher_params,
+    teacher_answers,
     teacher_classify,
     teacher_latency,
 )
@@ -28,15 +30,27 @@ def main() -> None:
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("teacher_prompting", args.params)
-    test = read_jsonl(args.test, required=("id", "text", "label"))
-    shots = interleave_labels(read_jsonl(args.seeds, required=("text", "label")), None)
-    shots = shots if params.shots else []
-    rows = interleave_labels(test, params.max_examples)
+    generation = task.kind == "generation"
+    target = "output" if generation else "label"
+    test = read_jsonl(args.test, required=("id", "text", target))
+    seeds = read_jsonl(args.seeds, required=("text", target))
+    shots = (seeds if generation else interleave_labels(seeds, None)) if params.shots else []
+    rows = (
+        test[: params.max_examples] if generation else interleave_labels(test, params.max_examples)
+    )
     teacher_params = prompting_teacher_params(load_section("teacher", args.params), bool(shots))
     teacher = build_teacher(teacher_params, task.teacher_model)
-    requests = classify_requests(task, rows, params.max_tokens, shots, params.constrained)
+    if generation:  # the teacher answers each test input (scored by stage evaluate) with
+        # the students' answer budget (lm.max_new_tokens): the same room for every system
+        answer_tokens = load_section("lm", args.params).max_new_tokens
+        requests = generation_requests(task, rows, answer_tokens, shots)
+    else:
+        requests = classify_requests(task, rows, params.max_tokens, shots, params.constrained)
     try:
-        predictions = teacher_classify(teacher, task, rows, requests)
+        if generation:
+            predictions = teacher_answers(teacher, rows, requests)
+        else:
+            predictions = teacher_classify(teacher, task, rows, requests)
         latency = teacher_latency(teacher, requests[: params.latency_probe])
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         usage = teacher.usage

@@ -1,9 +1,10 @@
 """Stage train: train a student classifier on a JSONL training set."""
 
+import argparse
 from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json
-from synthdistill.params import load_section, load_task
+from synthdistill.params import TaskParams, load_section, load_task
 from synthdistill.sampling import sample_like
 from synthdistill.stage import log, parser, run
 from synthdistill.students import load_student, train_student
@@ -21,8 +22,12 @@ def main() -> None:
     p.add_argument("--filter-report", type=Path, help="what the filter dropped (JSON)")
     p.add_argument("--out", type=Path, required=True, help="model directory")
     p.add_argument("--live", type=Path, help="dvclive directory")
+    p.add_argument("--val", type=Path, help="generation: pairs that choose the best epoch")
     args = p.parse_args()
     task = load_task(args.task, args.params)
+    if task.kind == "generation":
+        train_generation(args, task)
+        return
     params = load_section("train", args.params)
     if task.student:
         params = params.model_copy(update={"student": task.student})
@@ -38,6 +43,22 @@ def main() -> None:
     if args.add_seeds:
         rows = rows + read_jsonl(args.add_seeds, required=("id", "text", "label"))
     summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language)
+    log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
+
+
+def train_generation(args: argparse.Namespace, task: TaskParams) -> None:
+    """A generation task's LM student (params section ``lm``) on input -> output rows."""
+    from synthdistill.students.lm import fit_lm_student
+
+    params = load_section("lm", args.params)
+    required = ("id", "text", "output")
+    rows = read_jsonl(args.data, required=required, allow_empty=True)
+    if args.match_counts:  # as many gold pairs as the synthetic set holds
+        rows = sample_like(rows, read_jsonl(args.match_counts, allow_empty=True), params.seed)
+    if args.add_seeds:
+        rows = rows + read_jsonl(args.add_seeds, required=required)
+    val = read_jsonl(args.val, required=required) if args.val else []
+    summary = fit_lm_student(task, rows, params, args.out, args.live, val)
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 
 

@@ -123,3 +123,39 @@ def prompting_teacher_params(params: TeacherParams, shared_prefix: bool) -> Teac
     if shared_prefix and params.backend == "llamacpp":
         return params.model_copy(update={"parallel": 1})
     return params
+
+
+def generation_requests(
+    task: TaskParams, rows: list[Example], max_tokens: int, shots: Sequence[Example] = ()
+) -> list[TeacherRequest]:
+    """A generation task's greedy chat request per row; ``shots`` (seed pairs) are earlier
+    user/assistant turns, the same for every row (a shared, cached prefix)."""
+    from synthdistill.generation import task_prompt
+
+    sampling = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=max_tokens, seed=0)
+    prefix: list[Message] = []
+    for shot in shots:
+        prefix += [Message("user", task_prompt(task, shot["text"]))]
+        prefix += [Message("assistant", shot["output"])]
+    return [
+        TeacherRequest(
+            messages=(*prefix, Message("user", task_prompt(task, row["text"]))), params=sampling
+        )
+        for row in rows
+    ]
+
+
+def teacher_answers(
+    teacher: Teacher, rows: list[Example], requests: list[TeacherRequest]
+) -> list[Example]:
+    """The teacher's raw answers to a generation task's rows (scored by evaluate)."""
+    outputs = teacher.generate(requests, desc="teacher answers")
+    return [
+        {
+            "id": row["id"],
+            "output": row["output"],
+            "prediction": samples[0].text,
+            "teacher_call": samples[0].key,
+        }
+        for row, samples in zip(rows, outputs, strict=True)
+    ]

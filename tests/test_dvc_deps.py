@@ -97,14 +97,21 @@ def interpolate(value: Any, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def base_context(dvc: Mapping[str, Any], root: Path) -> dict[str, Any]:
-    """Variables for ``${...}``: params.yaml, then dvc.yaml ``vars`` (inline dicts or files)."""
-    context: dict[str, Any] = dict(load_yaml(root / DEFAULT_PARAMS))
+def base_context(dvc: Mapping[str, Any], root: Path, where: Path | None = None) -> dict[str, Any]:
+    """Variables for ``${...}``: params.yaml, then dvc.yaml ``vars`` (inline dicts or files,
+    relative to the dvc.yaml's folder ``where``; ``file:key`` takes one key)."""
+    where = where or root
+    context: dict[str, Any] = (
+        dict(load_yaml(where / DEFAULT_PARAMS)) if (where / DEFAULT_PARAMS).is_file() else {}
+    )
     for entry in dvc.get("vars") or []:
         if isinstance(entry, Mapping):
             context.update(entry)
-        elif (root / entry).is_file():
-            context.update(load_yaml(root / entry))
+            continue
+        file, _, key = str(entry).partition(":")
+        if (where / file).is_file():
+            data = load_yaml(where / file)
+            context.update({key: lookup(data, key)} if key else data)
     return context
 
 
@@ -423,10 +430,37 @@ def params_problems(name: str, body: Mapping[str, Any], root: Path) -> list[str]
     return problems
 
 
+def pipeline_files(root: Path = REPO) -> list[Path]:
+    """The repo's dvc.yaml files: the default pipeline and pipelines/*/dvc.yaml."""
+    return [root / "dvc.yaml", *sorted(root.glob("pipelines/*/dvc.yaml"))]
+
+
 def repo_stages(root: Path = REPO) -> list[Stage]:
-    """The expanded stages of the repo's dvc.yaml."""
-    dvc = load_yaml(root / "dvc.yaml")
-    return expand_stages(dvc, base_context(dvc, root))
+    """The expanded stages of every dvc.yaml; a sub-pipeline's stages must run in the
+    repo root (``wdir``), so their paths read like the default pipeline's."""
+    stages: list[Stage] = []
+    for file in pipeline_files(root):
+        dvc = load_yaml(file)
+        where = file.parent
+        prefix = "" if where == root else f"{where.relative_to(root).as_posix()}/dvc.yaml:"
+        for stage in expand_stages(dvc, base_context(dvc, root, where)):
+            if where != root:
+                wdir = (where / str(stage.body.get("wdir", "."))).resolve()
+                assert wdir == root.resolve(), f"{file}: {stage.name} must set wdir to the root"
+            stages.append(Stage(prefix + stage.name, stage.base, stage.item, stage.body))
+    return stages
+
+
+def side_outputs(root: Path = REPO) -> list[str]:
+    """Top-level ``metrics:`` of every dvc.yaml (run-dependent files that stages write but
+    dvc.lock does not hash), as root-relative paths."""
+    paths: list[str] = []
+    for file in pipeline_files(root):
+        for entry in entry_paths(load_yaml(file).get("metrics")):
+            paths.append(
+                norm((file.parent / entry).resolve().relative_to(root.resolve()).as_posix())
+            )
+    return paths
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -438,7 +472,7 @@ def test_dvc_deps_cover_code_data_and_inputs() -> None:
     assert stages, "no stages found in dvc.yaml"
     params = load_yaml(REPO / DEFAULT_PARAMS)
     # top-level `metrics:` (run-dependent files stages write but dvc.lock does not hash)
-    side = entry_paths(load_yaml(REPO / "dvc.yaml").get("metrics"))
+    side = side_outputs()
     outputs = {stage.name: output_paths(stage.body) for stage in stages}
     problems: list[str] = []
     for stage in stages:

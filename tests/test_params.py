@@ -51,8 +51,16 @@ def test_bad_values_name_the_key(tmp_path: Path) -> None:
 
 
 def test_unknown_names_list_valid_choices(tmp_path: Path) -> None:
-    with pytest.raises(ParamsError, match="Unknown method 'fewgenn'; choose one of: .*fewgen"):
+    with pytest.raises(
+        ParamsError,
+        match="Unknown method for a classification task 'fewgenn'; choose one of: .*fewgen",
+    ):
         get_method("fewgenn")
+    with pytest.raises(
+        ParamsError,
+        match="generation task 'synthesizrr'; choose one of: fewgen, selfguide",
+    ):
+        get_method("synthesizrr", "generation")
     path = _write(tmp_path, {"tasks": {"a": {}}})
     with pytest.raises(ParamsError, match="Unknown task 'b'; choose one of: a"):
         load_task("b", path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from synthdistill.methods.base import GenerationContext, GenerationMethod, GenerationResult
 from synthdistill.methods.labelgen import LabelConditionedGeneration
+from synthdistill.methods.pairgen import PairGeneration
+from synthdistill.methods.selfguide import SelfGuide
 from synthdistill.methods.synthesizrr import RetrievalAugmentedGeneration
 from synthdistill.params import check_choice
 
@@ -11,13 +13,30 @@ METHODS: dict[str, GenerationMethod] = {
     "zerogen": LabelConditionedGeneration("zerogen", few_shot=False),
     "fewgen": LabelConditionedGeneration("fewgen", few_shot=True),
     "synthesizrr": RetrievalAugmentedGeneration(),
+    "selfguide": SelfGuide(),
 }
+# Generation tasks (input -> output pairs): the methods by name.
+GENERATION_METHODS: dict[str, GenerationMethod] = {
+    "fewgen": PairGeneration(),
+    "selfguide": SelfGuide(),
+}
+# Methods whose generator is the student model itself, not the task's teacher.
+SELF_GENERATING = ("selfguide",)
 
 
-def get_method(name: str) -> GenerationMethod:
-    """The method called ``name``; an unknown name lists the valid ones."""
-    check_choice("method", name, list(METHODS))
-    return METHODS[name]
+def get_method(name: str, kind: str = "classification") -> GenerationMethod:
+    """The method called ``name`` for a task of ``kind``; an unknown name lists the valid
+    ones for that kind."""
+    methods = GENERATION_METHODS if kind == "generation" else METHODS
+    check_choice(f"method for a {kind} task", name, list(methods))
+    return methods[name]
 
 
-__all__ = ["METHODS", "GenerationContext", "GenerationResult", "get_method"]
+__all__ = [
+    "GENERATION_METHODS",
+    "METHODS",
+    "SELF_GENERATING",
+    "GenerationContext",
+    "GenerationResult",
+    "get_method",
+]

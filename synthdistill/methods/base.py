@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from synthdistill.methods.parsing import parse_generated
-from synthdistill.params import ArtefactParams, GenerateParams, TaskParams
+from synthdistill.params import ArtefactParams, GenerateParams, SelfGuideParams, TaskParams
 from synthdistill.teachers.base import Completion
 from synthdistill.teachers.teacher import Teacher
 
@@ -23,6 +23,7 @@ class GenerationContext:
     seed_rows: list[Example]
     artefacts: ArtefactParams
     retrieved: list[Example] = field(default_factory=list)  # seed -> passage rows (retrieve)
+    selfguide: SelfGuideParams | None = None  # method selfguide's knobs
 
 
 @dataclass

@@ -95,3 +95,15 @@ def paired_bootstrap(
         "ci_high": high,
         "verdict": verdict,
     }
+
+
+def mean_ci(
+    values: Sequence[float], resamples: int = RESAMPLES, seed: int = 0
+) -> tuple[float, float, float]:
+    """The mean of per-example scores and its 95% percentile-bootstrap interval."""
+    data = np.asarray(values, dtype=float)
+    if not len(data):
+        return float("nan"), float("nan"), float("nan")
+    means = data[_indices(len(data), resamples, seed)].mean(axis=1)
+    low, high = _interval(means)
+    return round(float(data.mean()), 4), low, high

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,24 +29,13 @@ from transformers import (
 )
 
 from synthdistill.assets import ResolvedModel, resolve_model
+from synthdistill.io import read_json, write_json
+from synthdistill.params import LMParams, TaskParams
 from synthdistill.students.live import open_live
 
+Shots = Sequence[tuple[str, str]]  # (prompt, answer) turns before the asked prompt
 IGNORE = -100  # label id the loss skips (prompt and padding tokens)
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")  # attention projections (Llama, Qwen)
-
-
-@dataclass(frozen=True)
-class LMTrainParams:
-    """How an LM student is fine-tuned (a params section once stages use it)."""
-
-    lora: bool = True  # LoRA adapters on the attention projections; False = every weight
-    lora_r: int = 8  # adapter rank
-    lora_alpha: int = 16  # adapter scale (alpha / r)
-    lr: float = 1e-3  # AdamW learning rate (LoRA wants more than full tuning's ~5e-5)
-    epochs: float = 3.0  # passes over the pairs
-    batch_size: int = 8  # pairs per step
-    max_length: int = 256  # tokens per prompt + completion (longer: the prompt is cut)
-    seed: int = 0  # initialisation, shuffling and dropout seed
 
 
 @dataclass
@@ -57,23 +46,36 @@ class LMStudent:
     tokenizer: PreTrainedTokenizerBase
     chat: bool  # prompts are wrapped in the model's chat template
     losses: list[float] = field(default_factory=list)  # training loss per logged step
+    best_epoch: int | None = None  # the epoch whose weights were kept (validation)
+    epoch_scores: list[float] = field(default_factory=list)  # validation score per epoch
 
-    def prompt_ids(self, prompt: str) -> list[int]:
-        """Token ids of ``prompt`` as the model sees it before its answer."""
+    def prompt_ids(self, prompt: str, shots: Shots = ()) -> list[int]:
+        """Token ids of ``prompt`` as the model sees it before its answer; ``shots``
+        (prompt, answer) pairs come first, as earlier chat turns."""
         if self.chat:
+            turns = []
+            for asked, answered in shots:
+                turns += [{"role": "user", "content": asked}]
+                turns += [{"role": "assistant", "content": answered}]
             encoded: Any = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}],
+                [*turns, {"role": "user", "content": prompt}],
                 add_generation_prompt=True,
                 tokenize=True,
                 return_dict=True,
             )
             return list(encoded["input_ids"])
-        return list(self.tokenizer(prompt, add_special_tokens=True)["input_ids"])
+        text = "".join(f"{asked}\n{answered}\n\n" for asked, answered in shots) + prompt
+        return list(self.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def generate(
-        self, prompts: Sequence[str], max_new_tokens: int = 32, batch_size: int = 8
+        self,
+        prompts: Sequence[str],
+        max_new_tokens: int = 32,
+        batch_size: int = 8,
+        shots: Shots = (),
     ) -> list[str]:
-        """Greedy completions of ``prompts`` (batched, left-padded), special tokens cut."""
+        """Greedy completions of ``prompts`` (batched, left-padded), special tokens cut;
+        ``shots`` are the same few-shot turns before every prompt."""
         tok = self.tokenizer
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
         outputs: list[str] = [""] * len(prompts)
@@ -82,7 +84,7 @@ class LMStudent:
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 index = order[start : start + batch_size]
-                encoded = [self.prompt_ids(prompts[i]) for i in index]
+                encoded = [self.prompt_ids(prompts[i], shots) for i in index]
                 width = max(len(ids) for ids in encoded)
                 input_ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded])
                 mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded])
@@ -150,14 +152,50 @@ class _LossLog(TrainerCallback):
             self.losses.append(float(logs["loss"]))
 
 
+class _BestEpoch(TrainerCallback):
+    """Scores the model after every epoch on validation pairs and keeps the best weights
+    (the trainable ones: the LoRA adapter, or every weight in full tuning)."""
+
+    def __init__(self, student: LMStudent, score: Callable[[LMStudent], float]) -> None:
+        self.student, self.score = student, score
+        self.scores: list[float] = []
+        self.best: dict[str, torch.Tensor] | None = None
+
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        model = kw["model"]
+        value = self.score(LMStudent(model, self.student.tokenizer, self.student.chat))
+        model.train()
+        if not self.scores or value > max(self.scores):
+            self.best = {
+                name: tensor.detach().clone()
+                for name, tensor in model.named_parameters()
+                if tensor.requires_grad
+            }
+        self.scores.append(value)
+
+    def restore(self, model: Any) -> int:
+        """Load the best epoch's weights into ``model``; its 1-based epoch."""
+        if self.best is not None:
+            with torch.no_grad():
+                for name, tensor in model.named_parameters():
+                    if name in self.best:
+                        tensor.copy_(self.best[name])
+        return self.scores.index(max(self.scores)) + 1
+
+
 def train_lm(
     student: LMStudent,
     pairs: Sequence[tuple[str, str]],
-    params: LMTrainParams,
+    params: LMParams,
     live_dir: Path | None = None,
+    validate: Callable[[LMStudent], float] | None = None,
 ) -> LMStudent:
     """Fine-tune ``student`` on (prompt, completion) pairs; the tuned student (LoRA:
-    the base with its adapter attached). ``losses`` holds the loss of every step."""
+    the base with its adapter attached). ``losses`` holds the loss of every step.
+
+    With ``validate`` (a score, higher is better, e.g. ROUGE-L on validation pairs) the
+    model is scored after every epoch and the best epoch's weights are kept
+    (``epoch_scores``, ``best_epoch``); without it the last epoch's are."""
     if not pairs:
         raise ValueError("train_lm needs at least one (prompt, completion) pair")
     torch.manual_seed(params.seed)
@@ -176,6 +214,9 @@ def train_lm(
     rows = [encode_pair(student, p, c, params.max_length) for p, c in pairs]
     losses: list[float] = []
     callbacks: list[TrainerCallback] = [_LossLog(losses)]
+    best = _BestEpoch(student, validate) if validate is not None else None
+    if best is not None:
+        callbacks.append(best)
     live = open_live(live_dir)
     if live is not None:
         from transformers.integrations import DVCLiveCallback
@@ -210,5 +251,90 @@ def train_lm(
         trainer.train()
     if live is not None:
         live.end()
+    tuned = LMStudent(model, student.tokenizer, student.chat, losses)
+    if best is not None:
+        tuned.best_epoch = best.restore(model)
+        tuned.epoch_scores = [round(v, 4) for v in best.scores]
     model.eval()
-    return LMStudent(model, student.tokenizer, student.chat, losses)
+    return tuned
+
+
+META = "lm_student.json"  # what a saved LM student is: base model, adapter or full weights
+
+
+def save_lm(student: LMStudent, base: str, out_dir: Path, extra: dict[str, Any]) -> None:
+    """Save a tuned student: the LoRA adapter only (a few MB; the base is a packaged
+    model) or, after full tuning, every weight; plus ``lm_student.json``."""
+    import shutil
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    lora = hasattr(student.model, "peft_config")
+    if lora:
+        student.model.save_pretrained(out_dir / "adapter")
+    else:
+        student.model.save_pretrained(out_dir / "model")
+        student.tokenizer.save_pretrained(out_dir / "model")
+    meta = {
+        "base": base,
+        "lora": lora,
+        "best_epoch": student.best_epoch,
+        "epoch_scores": student.epoch_scores,
+        "losses": [round(x, 4) for x in student.losses],
+        **extra,
+    }
+    write_json(out_dir / META, meta)
+
+
+def load_saved_lm(directory: Path) -> LMStudent:
+    """A student written by :func:`save_lm`, or an untuned base model's name (a
+    ``lm_student.json`` with no weights: the zero-/few-shot baselines)."""
+    meta = read_json(directory / META)
+    if (directory / "model").exists():
+        return load_lm(str(directory / "model"))
+    student = load_lm(meta["base"])
+    if meta.get("lora") and (directory / "adapter").exists():
+        from peft import PeftModel
+
+        model: Any = PeftModel.from_pretrained(student.model, directory / "adapter")
+        model.eval()
+        return LMStudent(model, student.tokenizer, student.chat)
+    return student
+
+
+def fit_lm_student(
+    task: TaskParams,
+    rows: Sequence[dict[str, Any]],
+    params: LMParams,
+    out_dir: Path,
+    live_dir: Path | None = None,
+    val_rows: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Tune ``params.student`` on a generation task's input -> output rows and save it.
+
+    With ``val_rows`` the epoch with the best mean ROUGE-L on them is kept (SELF-GUIDE
+    picks its epoch on held-out pairs, never the test set). No rows: the untuned base
+    is saved as a reference (``lm_student.json`` only), e.g. an empty synthetic set.
+    """
+    from synthdistill.generation import first_answer, task_prompt
+    from synthdistill.metrics.text import rouge
+
+    base = load_lm(params.student)
+    pairs = [(task_prompt(task, r["text"]), r["output"]) for r in rows]
+    if not pairs:
+        save_lm(base, params.student, out_dir, {"pairs": 0})
+        return {"pairs": 0}
+
+    def validate(student: LMStudent) -> float:
+        prompts = [task_prompt(task, r["text"]) for r in val_rows]
+        outputs = student.generate(prompts, params.max_new_tokens, batch_size=16)
+        scores = [
+            rouge(first_answer(o), r["output"], task.language)["rougeL"] if o.strip() else 0.0
+            for o, r in zip(outputs, val_rows, strict=True)
+        ]
+        return sum(scores) / len(scores)
+
+    tuned = train_lm(base, pairs, params, live_dir, validate if val_rows else None)
+    summary = {"pairs": len(pairs), "validation_pairs": len(val_rows)}
+    save_lm(tuned, params.student, out_dir, summary)
+    return {**summary, "best_epoch": tuned.best_epoch, "epoch_scores": tuned.epoch_scores}

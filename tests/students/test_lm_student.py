@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from synthdistill.params import LMParams
 from synthdistill.students.lm import (
     IGNORE,
     LMStudent,
-    LMTrainParams,
     encode_pair,
     load_lm,
+    load_saved_lm,
+    save_lm,
     train_lm,
 )
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 MODEL = "smollm2-135m-instruct"
 PAIRS = [(f"Give the code word for item {i}.", "The code word is zanzibar.") for i in range(8)]
-FAST = LMTrainParams(lr=5e-3, epochs=6, batch_size=8, max_length=64, seed=0)
+FAST = LMParams(lr=5e-3, epochs=6, batch_size=8, max_length=64, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +59,32 @@ def test_lora_tuning_lowers_the_loss_and_changes_the_output(
     again = train_lm(LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat), PAIRS, FAST)
     assert again.losses == pytest.approx(tuned.losses)  # same seed, same run
     assert again.generate(probe, max_new_tokens=8) == after
+
+
+def _lora_sum(model: object) -> float:
+    return float(
+        sum(t.detach().sum() for n, t in model.named_parameters() if "lora_" in n)  # type: ignore[attr-defined]
+    )
+
+
+def test_best_epoch_is_restored_and_the_saved_adapter_reloads(
+    base: LMStudent, tmp_path: Path
+) -> None:
+    seen: list[float] = []
+    scores = iter([1.0, 3.0, 2.0])  # epoch 2 is the best
+
+    def validate(student: LMStudent) -> float:
+        seen.append(_lora_sum(student.model))
+        return next(scores)
+
+    params = FAST.model_copy(update={"epochs": 3})
+    fresh = LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat)
+    tuned = train_lm(fresh, PAIRS, params, validate=validate)
+    assert tuned.best_epoch == 2 and tuned.epoch_scores == [1.0, 3.0, 2.0]
+    assert len(set(seen)) == 3  # the weights moved every epoch
+    assert _lora_sum(tuned.model) == pytest.approx(seen[1])  # epoch 2's weights are back
+    probe = ["Give the code word for item 42."]
+    save_lm(tuned, MODEL, tmp_path / "student", {"pairs": len(PAIRS)})
+    assert (tmp_path / "student" / "adapter").is_dir()  # only the adapter is stored
+    reloaded = load_saved_lm(tmp_path / "student")
+    assert reloaded.generate(probe, max_new_tokens=8) == tuned.generate(probe, max_new_tokens=8)

@@ -1,0 +1,127 @@
+"""The generation pipeline (pipelines/generation/dvc.yaml) end to end with real parts:
+`dvc repro` in a temporary git repo, SELF-GUIDE with the real SmolLM2 GGUF in llama.cpp as
+its own generator, LoRA training of the real LM student, ROUGE evaluation with CIs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from synthdistill.io import read_jsonl, write_jsonl
+from synthdistill.params import load_task
+from synthdistill.tasks import load_examples
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+TASK = "toyh"
+PIPELINE = "pipelines/generation/dvc.yaml"
+BUDGET = 24
+
+
+def _run(cmd: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+def _ran(output: str) -> set[str]:
+    return {
+        line.split("'")[1].split(":")[-1].removesuffix(f"@{TASK}")
+        for line in output.splitlines()
+        if line.startswith("Running stage '")
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project whose one generation task reads 40 real BBC lead -> headline
+    pairs from a user file (source file, input/output fields)."""
+    root = tmp_path_factory.mktemp("genproj")
+    for name in ("stages", "synthdistill", "pipelines"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
+        shutil.copy(REPO / name, root / name)
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    pairs = load_examples("bbc_headline", load_task("bbc_headline", REPO / "params.yaml"))
+    write_jsonl(
+        root / "data/annotations/toyh.jsonl",
+        [{"lead": r["text"], "headline": r["output"]} for r in pairs[::50][:40]],
+    )
+    task = params["tasks"]["bbc_headline"]
+    task.update(budget=BUDGET)
+    task["data"] = {
+        "source": "file",
+        "path": "data/annotations/toyh.jsonl",
+        "text_field": "lead",
+        "output_field": "headline",
+        "seed_count": 6,
+        "test_count": 5,
+        "text_max_chars": 200,
+    }
+    params["tasks"] = {TASK: task}
+    params["run_tasks"] = []
+    params["run_generation_tasks"] = [TASK]
+    params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
+    params["selfguide"].update(batch_size=3, samples=3, min_input_chars=20)
+    params["lm"].update(epochs=1, max_length=96, max_new_tokens=12, batch_size=8)
+    params["teacher_prompting"].update(latency_probe=1, max_examples=3)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    (root / ".gitignore").write_text("__pycache__/\n")
+    _run(["git", "init", "-q"], root)
+    _run(["git", "config", "user.email", "t@t"], root)
+    _run(["git", "config", "user.name", "t"], root)
+    _run(["dvc", "init", "-q"], root)
+    _run(["git", "add", "-A"], root)
+    _run(["git", "commit", "-qm", "init"], root)
+    return root
+
+
+def test_generation_pipeline_runs_and_scores_with_cis(project: Path) -> None:
+    out = _run(["dvc", "repro", PIPELINE], project)
+    assert _ran(out) == {
+        "prepare",
+        "generate",
+        "generate_fewgen",
+        "train",
+        "train_fewgen",
+        "train_seeds",
+        "train_gold",
+        "teacher_prompting",
+        "evaluate",
+    }
+    data = project / "data" / TASK
+    assert [len(read_jsonl(data / f"{s}.jsonl")) for s in ("seed", "test", "pool")] == [6, 5, 29]
+    usage = json.loads((project / "metrics" / TASK / "teacher_usage.json").read_text())
+    assert 0 < usage["requests"] <= BUDGET  # SELF-GUIDE never spends past the budget
+    fewgen = json.loads((project / "metrics" / TASK / "fewgen_teacher_usage.json").read_text())
+    assert fewgen["requests"] == BUDGET  # the distillation baseline: the same number of calls
+    report = json.loads((data / "generate_report.json").read_text())
+    kept, rejected = report["parsed"], sum(report["rejected"].values())
+    assert kept + rejected == report["teacher_samples"]  # every input kept or dropped by reason
+    evaluation = json.loads((project / "metrics" / TASK / "eval.json").read_text())
+    for system in (
+        "student_zero_shot",
+        "student_few_shot",
+        "student",
+        "seed_student",
+        "gold_student",
+        "fewgen_student",
+    ):
+        m = evaluation[system]
+        assert m["n"] == 5
+        assert m["rougeL_ci_low"] <= m["rougeL"] <= m["rougeL_ci_high"]
+        assert (project / "metrics" / TASK / "predictions" / f"{system}.jsonl").exists()
+    assert evaluation["teacher_prompting"]["n"] == 3
+    assert "student_vs_seed_student" in evaluation["comparisons"]
+    seeds_model = json.loads((project / "models" / TASK / "seeds" / "lm_student.json").read_text())
+    assert seeds_model["lora"] and seeds_model["pairs"] == 6
+    # Nothing changed: nothing re-runs; the default pipeline (no tasks here) is separate.
+    assert _ran(_run(["dvc", "repro", PIPELINE], project)) == set()
