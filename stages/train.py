@@ -53,8 +53,9 @@ def train_generation(args: argparse.Namespace, task: TaskParams) -> None:
     params = load_section("lm", args.params)
     required = ("id", "text", "output")
     rows = read_jsonl(args.data, required=required, allow_empty=True)
-    if args.match_counts:  # as many gold pairs as the synthetic set holds
-        rows = sample_like(rows, read_jsonl(args.match_counts, allow_empty=True), params.seed)
+    if args.match_counts:  # as many gold pairs as the synthetic set holds (maybe none)
+        like = read_jsonl(args.match_counts, allow_empty=True)
+        rows = sample_like(rows, like, params.seed) if like else []
     if args.add_seeds:
         rows = rows + read_jsonl(args.add_seeds, required=required)
     val = read_jsonl(args.val, required=required) if args.val else []

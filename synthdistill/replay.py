@@ -20,7 +20,15 @@ from synthdistill.io import atomic_open, read_jsonl
 from synthdistill.teachers.cache import RECORD_FIELDS, TeacherCache
 
 # Output files whose rows name the teacher call they came from.
-CALL_FILES = ("generated.jsonl", "generate_rejected.jsonl", "teacher_predictions.jsonl")
+CALL_FILES = (
+    "generated.jsonl",
+    "generate_rejected.jsonl",
+    "fewgen_generated.jsonl",
+    "fewgen_rejected.jsonl",
+    "teacher_predictions.jsonl",
+)
+# Lineage fields that name teacher calls: one key, or (SELF-GUIDE's answers) a list.
+CALL_FIELDS = ("teacher_call", "input_call", "answer_calls")
 
 
 def keys_in_outputs(data_dirs: Iterable[Path]) -> set[str]:
@@ -32,9 +40,11 @@ def keys_in_outputs(data_dirs: Iterable[Path]) -> set[str]:
             if not path.exists():
                 continue
             for row in read_jsonl(path, allow_empty=True):
-                key = (row.get("lineage") or {}).get("teacher_call") or row.get("teacher_call")
-                if key:
-                    keys.add(str(key))
+                lineage = row.get("lineage") or {}
+                for field in CALL_FIELDS:
+                    value = lineage.get(field) or row.get(field)
+                    values = value if isinstance(value, list) else [value]
+                    keys.update(str(v) for v in values if v)
     return keys
 
 

@@ -34,6 +34,10 @@ def test_export_import_round_trip_costs_no_calls(tmp_path: Path) -> None:
     write_jsonl(data / "teacher_predictions.jsonl", [{"id": "p", "teacher_call": answers[3].key}])
     keys = keys_in_outputs([data])
     assert keys == {a.key for a in answers[:4]}
+    # SELF-GUIDE's rows name an input call and a list of answer calls
+    guided = {"id": "g", "lineage": {"input_call": "k-in", "answer_calls": ["k-a", "k-b"]}}
+    write_jsonl(tmp_path / "sg" / "generate_rejected.jsonl", [guided])
+    assert keys_in_outputs([tmp_path / "sg"]) == {"k-in", "k-a", "k-b"}
     out = tmp_path / "replay.jsonl.gz"
     assert export_calls(first.cache, out, keys) == 4
     again = tmp_path / "again.jsonl.gz"

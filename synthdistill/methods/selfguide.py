@@ -31,7 +31,6 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from synthdistill.baselines import classify_requests
 from synthdistill.generation import first_answer, task_prompt
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
 from synthdistill.methods.parsing import clean_text, parse_label
@@ -122,8 +121,11 @@ class SelfGuide:
                 kept.append((example_id, text, reply, batch))
             batch += 1
         affordable = max(0, (budget - calls) // sg.samples)
-        for example_id, text, _, _ in kept[affordable:]:
-            result.rejected.append({"id": example_id, "text": text, "reason": "over_budget"})
+        for example_id, text, call, batch_no in kept[affordable:]:
+            lineage = {"method": self.name, "input_call": call.key, "batch": batch_no}
+            result.rejected.append(
+                {"id": example_id, "text": text, "reason": "over_budget", "lineage": lineage}
+            )
         self._annotate(ctx, sg, kept[:affordable], result)
         return result
 
@@ -232,6 +234,9 @@ class SelfGuide:
                 for _, text, _, _ in inputs
             ]
         else:
+            # imported here: baselines imports methods.parsing, which loads this package
+            from synthdistill.baselines import classify_requests
+
             rows = [{"text": text} for _, text, _, _ in inputs]
             requests = [
                 replace(r, params=replace(sampling, choices=r.params.choices), n=sg.samples)

@@ -70,7 +70,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     params["run_tasks"] = []
     params["run_generation_tasks"] = [TASK]
     params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
-    params["selfguide"].update(batch_size=3, samples=3, min_input_chars=20)
+    # wide output band: the toy run should keep some pairs (the default band is BBC's)
+    params["selfguide"].update(batch_size=3, samples=3, min_input_chars=20, output_length_sd=10)
     params["lm"].update(epochs=1, max_length=96, max_new_tokens=12, batch_size=8)
     params["teacher_prompting"].update(latency_probe=1, max_examples=3)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))

@@ -88,3 +88,25 @@ def test_best_epoch_is_restored_and_the_saved_adapter_reloads(
     assert (tmp_path / "student" / "adapter").is_dir()  # only the adapter is stored
     reloaded = load_saved_lm(tmp_path / "student")
     assert reloaded.generate(probe, max_new_tokens=8) == tuned.generate(probe, max_new_tokens=8)
+
+
+def test_the_dequantized_copy_is_kept_and_loads_identically(base: LMStudent) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from synthdistill.assets import resolve_model
+    from synthdistill.students.lm import _dequantized_dir
+
+    resolved = resolve_model(MODEL)
+    stored = _dequantized_dir(resolved)
+    assert stored is not None and (stored / "config.json").exists()
+    again = load_lm(MODEL)  # read from the stored fp32 copy, not the GGUF
+    gguf = Path(resolved.path)
+    direct = AutoModelForCausalLM.from_pretrained(
+        gguf.parent, gguf_file=gguf.name, dtype=torch.float32
+    )
+    ours, theirs = dict(direct.named_parameters()), dict(again.model.named_parameters())
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+    prompt = "Write the headline.\n\nShares rose."
+    assert again.chat and again.prompt_ids(prompt) == base.prompt_ids(prompt)
