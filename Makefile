@@ -36,7 +36,7 @@ repro: install
 	$(BIN)/dvc repro
 
 # The generation pipeline (tasks of kind generation, LM students, SELF-GUIDE): apart from
-# the default one because it takes ~50 min from an empty teacher cache on 2 cores.
+# the default one because it takes about an hour from an empty teacher cache on 2 cores.
 repro-generation: install
 	test -d .git || (git init -q && git add -A && git commit -qm init)
 	test ! -f $(REPLAY) || $(BIN)/synthdistill replay import --file $(REPLAY)
