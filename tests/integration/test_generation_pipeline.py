@@ -126,3 +126,11 @@ def test_generation_pipeline_runs_and_scores_with_cis(project: Path) -> None:
     assert seeds_model["lora"] and seeds_model["pairs"] == 6
     # Nothing changed: nothing re-runs; the default pipeline (no tasks here) is separate.
     assert _ran(_run(["dvc", "repro", PIPELINE], project)) == set()
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-qm", "run"], project)
+    # An experiment on a SELF-GUIDE knob re-runs SELF-GUIDE and what reads its pairs, no
+    # more (its calls are cached: only the vote changes; 3 of 3 must agree).
+    exp = ["dvc", "exp", "run", PIPELINE, "-S", "selfguide.min_frequency=0.9"]
+    assert _ran(_run(exp, project)) == {"generate", "train", "train_gold", "evaluate"}
+    usage = json.loads((project / "metrics" / TASK / "runtime" / "generate.json").read_text())
+    assert usage["teacher_calls"] == 0 and usage["cache_hits"] > 0
