@@ -5,14 +5,12 @@ its own generator, LoRA training of the real LM student, ROUGE evaluation with C
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from dvc_runner import run_ok, stages_ran
 
 from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_task
@@ -26,18 +24,11 @@ BUDGET = 24
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout + proc.stderr
+    return run_ok(cmd, cwd)
 
 
 def _ran(output: str) -> set[str]:
-    return {
-        line.split("'")[1].split(":")[-1].removesuffix(f"@{TASK}")
-        for line in output.splitlines()
-        if line.startswith("Running stage '")
-    }
+    return stages_ran(output, TASK)
 
 
 @pytest.fixture(scope="module")

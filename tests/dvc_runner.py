@@ -1,0 +1,27 @@
+"""Running DVC in a temporary project (integration tests): commands that must succeed, and
+which stages a `dvc repro` / `dvc exp run` output says it ran."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_ok(cmd: list[str], cwd: Path) -> str:
+    """Run ``cmd`` with this interpreter's bin dir first on PATH; its output, or a failure
+    that shows it."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout + proc.stderr
+
+
+def stages_ran(output: str, task: str) -> set[str]:
+    """The stages DVC ran, without the ``@task`` suffix or a ``path/dvc.yaml:`` prefix."""
+    return {
+        line.split("'")[1].split(":")[-1].removesuffix(f"@{task}")
+        for line in output.splitlines()
+        if line.startswith("Running stage '")
+    }
