@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.methods import SELF_GENERATING, GenerationContext, get_method
-from synthdistill.params import load_section, load_task
+from synthdistill.methods import SELF_GENERATING, TUNED_TEACHER, GenerationContext, get_method
+from synthdistill.params import ParamsError, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.teachers import build_teacher
+from synthdistill.teachers.tuned import tuned_adapter
 
 
 def main() -> None:
@@ -19,6 +20,8 @@ def main() -> None:
     p.add_argument("--usage", type=Path, required=True, help="teacher budget spent (JSON)")
     p.add_argument("--runtime", type=Path, help="calls vs cache hits, seconds (JSON)")
     p.add_argument("--method", help="this method instead of the task's (a baseline stage)")
+    p.add_argument("--pool", type=Path, help="unlabelled inputs (annotation methods)")
+    p.add_argument("--tuned-teacher", type=Path, help="tune_teacher's output (ft_* methods)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("generate", args.params)
@@ -29,15 +32,31 @@ def main() -> None:
     target = "output" if task.kind == "generation" else "label"
     seeds = read_jsonl(args.seed, required=("id", "text", target), allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
+    # the pool's labels stay in the file: only the annotation score reads them
+    pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True) if args.pool else []
     model = task.teacher_model
     selfguide = None
     if params.method in SELF_GENERATING:  # the student model writes its own data
         model = load_section("lm", args.params).student
         selfguide = load_section("selfguide", args.params)
-    teacher = build_teacher(load_section("teacher", args.params), model)
+    lora = None
+    if params.method in TUNED_TEACHER:
+        if not args.tuned_teacher:
+            raise ParamsError(f"method '{params.method}' needs --tuned-teacher (tune_teacher)")
+        lora = tuned_adapter(args.tuned_teacher)
+    teacher = build_teacher(load_section("teacher", args.params), model, lora=lora)
     try:
         ctx = GenerationContext(
-            args.task, task, params, teacher, seeds, artefacts, retrieved, selfguide
+            args.task,
+            task,
+            params,
+            teacher,
+            seeds,
+            artefacts,
+            retrieved,
+            selfguide,
+            pool,
+            load_section("finetune", args.params),
         )
         result = method.generate(ctx)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is

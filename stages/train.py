@@ -7,7 +7,7 @@ from synthdistill.io import read_jsonl, write_json
 from synthdistill.params import TaskParams, load_section, load_task
 from synthdistill.sampling import sample_like
 from synthdistill.stage import log, parser, run
-from synthdistill.students import load_student, train_student
+from synthdistill.students import is_lm, load_student, train_student
 from synthdistill.students.seed_filter import drop_contradicted
 
 
@@ -42,7 +42,8 @@ def main() -> None:
         log.info("train %s: the seeds-only student vetoed %d rows", args.task, report["dropped"])
     if args.add_seeds:
         rows = rows + read_jsonl(args.add_seeds, required=("id", "text", "label"))
-    summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language)
+    lm = load_section("lm", args.params) if is_lm(params.student) else None
+    summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language, lm)
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 
 

@@ -209,6 +209,28 @@ class SelfGuideParams(Section):
     seed: int = 0
 
 
+class FinetuneParams(Section):
+    """``finetune``: the fine-tuned teacher (stage tune_teacher; methods annotate,
+    ft_annotate, ft_generate, ft_both)."""
+
+    lora_r: int = Field(default=8, gt=0)
+    lora_alpha: int = Field(default=16, gt=0)
+    lr: float = Field(default=1e-3, gt=0)
+    epochs: int = Field(default=3, gt=0)
+    batch_size: int = Field(default=8, gt=0)
+    max_length: int = Field(default=256, gt=0)
+    generate_share: float = Field(default=0.5, ge=0, le=1)  # ft_both: budget share to generation
+    samples: int = Field(default=1, gt=0)  # annotation answers per pool input (calls each)
+    temperature: float = Field(default=0.7, ge=0)  # annotation sampling when samples > 1
+    min_confidence: float = Field(default=0.0, ge=0, le=1)  # drop a lower majority share
+    seed: int = 0
+
+    def lm(self, model: str) -> LMParams:
+        """The LM tuning settings for the teacher ``model`` (LoRA always)."""
+        keys = ("lora_r", "lora_alpha", "lr", "epochs", "batch_size", "max_length", "seed")
+        return LMParams(student=model, lora=True, **{k: getattr(self, k) for k in keys})
+
+
 class TeacherPromptingParams(Section):
     shots: bool = True
     constrained: bool = True
@@ -261,6 +283,7 @@ SECTIONS: dict[str, type[Section]] = {
     "retrieval": RetrievalParams,
     "lm": LMParams,
     "selfguide": SelfGuideParams,
+    "finetune": FinetuneParams,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from string import Template
@@ -51,3 +52,14 @@ def instruction_text(lang: str, description: str, labels: dict[str, str]) -> str
             )
             parts[text] = None
     return "\n".join(parts)
+
+
+def classify_prompt(text: str, labels: Sequence[str], lang: str) -> str:
+    """The one user turn that asks for ``text``'s label among ``labels``."""
+    system = render(
+        lang,
+        "classify_system",
+        task_description="choose the category of the text",
+        label_list="\n".join(f"- {label}" for label in labels),
+    )
+    return f"{system}\n\n{render(lang, 'classify_user', text=text)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from synthdistill.methods.base import GenerationContext, GenerationMethod, GenerationResult
+from synthdistill.methods.finetuned import TUNED_TEACHER, FinetunedTeacher
 from synthdistill.methods.labelgen import LabelConditionedGeneration
 from synthdistill.methods.pairgen import PairGeneration
 from synthdistill.methods.selfguide import SelfGuide
@@ -14,6 +15,7 @@ METHODS: dict[str, GenerationMethod] = {
     "fewgen": LabelConditionedGeneration("fewgen", few_shot=True),
     "synthesizrr": RetrievalAugmentedGeneration(),
     "selfguide": SelfGuide(),
+    **{name: FinetunedTeacher(name) for name in ("annotate", *TUNED_TEACHER)},
 }
 # Generation tasks (input -> output pairs): the methods by name.
 GENERATION_METHODS: dict[str, GenerationMethod] = {
@@ -36,6 +38,7 @@ __all__ = [
     "GENERATION_METHODS",
     "METHODS",
     "SELF_GENERATING",
+    "TUNED_TEACHER",
     "GenerationContext",
     "GenerationResult",
     "get_method",

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from synthdistill.methods.parsing import parse_generated
-from synthdistill.params import ArtefactParams, GenerateParams, SelfGuideParams, TaskParams
+from synthdistill.params import (
+    ArtefactParams,
+    FinetuneParams,
+    GenerateParams,
+    SelfGuideParams,
+    TaskParams,
+)
 from synthdistill.teachers.base import Completion
 from synthdistill.teachers.teacher import Teacher
 
@@ -24,6 +30,8 @@ class GenerationContext:
     artefacts: ArtefactParams
     retrieved: list[Example] = field(default_factory=list)  # seed -> passage rows (retrieve)
     selfguide: SelfGuideParams | None = None  # method selfguide's knobs
+    pool: list[Example] = field(default_factory=list)  # unlabelled inputs (annotation methods)
+    finetune: FinetuneParams | None = None  # the fine-tuned teacher methods' knobs
 
 
 @dataclass
@@ -32,6 +40,7 @@ class GenerationResult:
     rejected: list[Example] = field(default_factory=list)
     per_call: Counter[int] = field(default_factory=Counter)  # examples per reply -> replies
     cuts: Counter[str] = field(default_factory=Counter)  # what extraction cut -> replies
+    annotations: list[tuple[str, str]] = field(default_factory=list)  # (hidden gold, answer)
 
     def add(
         self,
@@ -78,6 +87,21 @@ class GenerationResult:
             "rejected": dict(sorted(reasons.items())),
             "examples_per_reply": {str(k): n for k, n in sorted(self.per_call.items())},
             "extraction_cuts": dict(sorted(self.cuts.items())),
+            **({"annotation": self.annotation_score()} if self.annotations else {}),
+        }
+
+    def annotation_score(self) -> dict[str, Any]:
+        """The teacher's annotation against the pool's hidden gold labels: accuracy (k, n,
+        value, 95% Wilson interval) and the confusion counts ``gold -> answer -> n``."""
+        from synthdistill.metrics.stats import share
+
+        right = sum(gold == answer for gold, answer in self.annotations)
+        confusion: dict[str, Counter[str]] = {}
+        for gold, answer in self.annotations:
+            confusion.setdefault(gold, Counter())[answer] += 1
+        return {
+            "accuracy": share(right, len(self.annotations)),
+            "confusion": {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())},
         }
 
 

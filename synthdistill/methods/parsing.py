@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from synthdistill.params import ArtefactParams
 from synthdistill.teachers.base import Completion
+from synthdistill.text.answers import clean_text as clean_text
+from synthdistill.text.answers import parse_label as parse_label
 from synthdistill.text.artefacts import extract_reply
 
 REFUSALS = {
@@ -24,28 +25,10 @@ REFUSALS = {
 }
 # What a SynthesizRR prompt tells the teacher to answer when a passage does not fit.
 REJECTION_STRING = "UNABLE TO REWRITE"
-# Leading format labels the teacher sometimes adds ("Example 2:", "Headline:", "Text:").
-_PREFIX = re.compile(
-    r"^\s*(?:\*\*)?(?:example|text|output|answer|sentence|article|headline|input|例|文|出力|回答)"
-    r"\s*\d*\s*(?:\*\*)?\s*[:：]\s*",
-    re.IGNORECASE,
-)
 # Outputs shaped as data or code, not prose: JSON, code fences, markup (e.g. a teacher
 # obeying an instruction injected into a SynthesizRR passage).
 _STRUCTURED = re.compile(r"^\s*(?:[{\[]|```|<[a-zA-Z/!?])")
 _LABEL_TAG = re.compile(r"(?:label|category|topic|ラベル|カテゴリ)\s*[:：]\s*([^\n.,;]+)", re.I)
-
-
-def clean_text(text: str) -> str:
-    """Strip format prefixes, markdown emphasis and wrapping quotes; join paragraphs."""
-    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", text.strip())
-    for _ in range(2):
-        text = _PREFIX.sub("", text).strip()
-    text = text.replace("**", "")
-    text = re.sub(r"\s*\n+\s*", " ", text).strip()
-    if len(text) >= 2 and text[0] in "\"'“「『" and text[-1] in "\"'”」』":
-        text = text[1:-1].strip()
-    return text
 
 
 @dataclass(frozen=True)
@@ -90,18 +73,3 @@ def parse_generated(
         return Parsed([], found.reason, tuple(found.cut))
     texts = [t for t in (clean_text(item) for item in found.items) if t]
     return Parsed(texts, "ok" if texts else "empty", tuple(found.cut))
-
-
-def parse_label(answer: str, labels: Iterable[str]) -> str | None:
-    """Map a classification answer to exactly one label, or None if ambiguous/absent."""
-    labels = list(labels)
-    text = clean_text(answer).lower().strip(" .。*")
-    for label in labels:
-        if text == label.lower():
-            return label
-    found = [label for label in labels if re.search(rf"\b{re.escape(label.lower())}", text)]
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:  # answer names several: take the first one mentioned
-        return min(found, key=lambda lab: text.find(lab.lower()))
-    return None

@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from scipy.stats import binomtest
-
-from synthdistill.metrics.stats import CONFIDENCE
+from synthdistill.metrics.stats import share
 from synthdistill.params import ArtefactParams, TaskParams
 from synthdistill.preprocess import (
     Drop,
@@ -37,19 +35,6 @@ KINDS = (
     "meta_commentary",
     "foreign_script",
 )
-
-
-def share(k: int, n: int) -> dict[str, Any]:
-    """``k / n`` with its 95% Wilson interval (None when n is 0)."""
-    if n == 0:
-        return {"k": 0, "n": 0, "value": None, "ci": None}
-    ci = binomtest(k, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
-    return {
-        "k": k,
-        "n": n,
-        "value": round(k / n, 4),
-        "ci": [round(float(ci.low), 4), round(float(ci.high), 4)],
-    }
 
 
 def score_filter(rows: Sequence[Row], check: RowFilter) -> dict[str, Any]:

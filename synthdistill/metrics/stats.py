@@ -107,3 +107,18 @@ def mean_ci(
     means = data[_indices(len(data), resamples, seed)].mean(axis=1)
     low, high = _interval(means)
     return round(float(data.mean()), 4), low, high
+
+
+def share(k: int, n: int) -> dict[str, Any]:
+    """``k / n`` with its 95% Wilson interval (None when n is 0)."""
+    if n == 0:
+        return {"k": 0, "n": 0, "value": None, "ci": None}
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=CONFIDENCE, method="wilson")
+    return {
+        "k": k,
+        "n": n,
+        "value": round(k / n, 4),
+        "ci": [round(float(ci.low), 4), round(float(ci.high), 4)],
+    }

@@ -1,10 +1,11 @@
 """Student models trained on teacher-made data.
 
 ``train.student`` (or ``tasks.<task>.student``) is an HF encoder (registry name, local
-path, hub name) fine-tuned as a classifier, or one of :data:`STUDENTS`, a scikit-learn
+path, hub name) fine-tuned as a classifier, one of :data:`STUDENTS`, a scikit-learn
 pipeline: ``tfidf`` (TF-IDF over the language layer's tokens, MeCab for Japanese, +
 logistic regression) or ``e5-linear`` (frozen multilingual-e5-small embeddings +
-logistic regression).
+logistic regression), or a packaged causal LM (e.g. ``smollm2-135m-instruct``) that
+answers with the label name (``lm`` params; classification as generation).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from synthdistill.assets import REGISTRY, is_hub_name
-from synthdistill.params import ParamsError, TrainParams, check_choice
+from synthdistill.params import LMParams, ParamsError, TrainParams, check_choice
 from synthdistill.students import e5_linear, tfidf
 from synthdistill.students.classifier import Classifier, load_classifier, train_classifier
 from synthdistill.students.linear import load_pipeline, saved_student_name
@@ -48,6 +49,11 @@ def check_student(name: str) -> str:
         raise ParamsError(f"{err}, {also}") from None
 
 
+def is_lm(name: str) -> bool:
+    """Whether the student ``name`` is a causal LM (a packaged GGUF chat model)."""
+    return name in REGISTRY and REGISTRY[name].kind == "gguf" or name.endswith(".gguf")
+
+
 def train_student(
     rows: list[dict[str, Any]],
     labels: list[str],
@@ -55,9 +61,16 @@ def train_student(
     out_dir: Path,
     live_dir: Path | None = None,
     lang: str = "en",
+    lm: LMParams | None = None,
 ) -> dict[str, Any]:
-    """Train the student ``params.student`` and save it to ``out_dir``."""
+    """Train the student ``params.student`` and save it to ``out_dir`` (an LM student
+    is tuned with ``lm``'s settings)."""
     student = check_student(params.student)
+    if is_lm(student):
+        from synthdistill.students.lm_classifier import train_lm_classifier
+
+        settings = (lm or LMParams()).model_copy(update={"student": student})
+        return train_lm_classifier(rows, labels, settings, out_dir, live_dir, lang)
     if student in STUDENTS:
         shutil.rmtree(out_dir, ignore_errors=True)  # may hold an encoder's files
     if student == tfidf.STUDENT_NAME:
@@ -70,6 +83,10 @@ def train_student(
 def load_student(path: str | Path) -> Student:
     """Load any student written by :func:`train_student`."""
     directory = Path(path)
+    from synthdistill.students.lm_classifier import is_lm_classifier, load_lm_classifier
+
+    if is_lm_classifier(directory):
+        return load_lm_classifier(directory)
     if saved_student_name(directory) in STUDENTS:
         return load_pipeline(directory)
     return load_classifier(directory)

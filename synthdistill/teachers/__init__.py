@@ -53,10 +53,19 @@ def supports_chat(model: str) -> bool:
     return True
 
 
-def build_backend(params: TeacherParams, model: str | None = None) -> TeacherBackend:
-    """The backend ``params.backend`` names, for ``model`` (default ``params.model``)."""
+def build_backend(
+    params: TeacherParams, model: str | None = None, lora: Path | None = None
+) -> TeacherBackend:
+    """The backend ``params.backend`` names, for ``model`` (default ``params.model``);
+    ``lora`` is a GGUF LoRA adapter (a tuned teacher) applied on top of the model."""
     check_choice("teacher backend", params.backend, BACKENDS)
     name = model or params.model
+    if lora is not None and params.backend != "llamacpp":
+        raise TeacherError(
+            f"a tuned teacher (LoRA adapter {lora}) runs on teacher.backend 'llamacpp', not "
+            f"'{params.backend}'; to use a server, serve the base model with the adapter "
+            "(llama-server --lora) under its own model name and set teacher.model to it"
+        )
     if params.backend == "llamacpp":
         from synthdistill.teachers.llamacpp import LlamaCppBackend
 
@@ -65,6 +74,7 @@ def build_backend(params: TeacherParams, model: str | None = None) -> TeacherBac
             threads=params.threads,
             parallel=params.parallel,
             context=params.context,
+            lora=lora,
         )
     if params.backend == "transformers":
         from synthdistill.teachers.transformers_backend import TransformersBackend
@@ -88,7 +98,9 @@ def build_teacher(
     model: str | None = None,
     cache: TeacherCache | None = None,
     progress: bool = True,
+    lora: Path | None = None,
 ) -> Teacher:
-    """A cached :class:`Teacher` for ``params`` (``model`` overrides ``params.model``)."""
+    """A cached :class:`Teacher` for ``params`` (``model`` overrides ``params.model``;
+    ``lora``: a tuned teacher's GGUF adapter, part of the cache identity)."""
     cache = cache if cache is not None else TeacherCache()  # a bad cache fails before a load
-    return Teacher(build_backend(params, model), cache, progress=progress)
+    return Teacher(build_backend(params, model, lora), cache, progress=progress)

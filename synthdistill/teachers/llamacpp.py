@@ -9,7 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from synthdistill.assets import REGISTRY, ResolvedModel, engine_version, resolve_model
+from synthdistill.assets import (
+    REGISTRY,
+    ResolvedModel,
+    engine_version,
+    file_sha256,
+    resolve_model,
+)
 from synthdistill.teachers.base import (
     Completion,
     TeacherError,
@@ -115,8 +121,10 @@ def server_params(
     alias: str | None = None,
     api_key: str | None = None,
     verbose: bool = False,
+    lora: str | None = None,
 ) -> Any:
-    """``xllamacpp.CommonParams`` for a llama.cpp server (``context`` is per slot)."""
+    """``xllamacpp.CommonParams`` for a llama.cpp server (``context`` is per slot;
+    ``lora``: a GGUF LoRA adapter applied at full scale on top of the model)."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -135,6 +143,8 @@ def server_params(
         params.model_alias = {alias}
     if api_key:
         params.api_keys = [api_key]
+    if lora:
+        params.lora_adapters = [xllamacpp.CommonAdapterLoraInfo(lora, 1.0)]
     return params
 
 
@@ -186,8 +196,14 @@ class LlamaCppBackend:
         context: int = 2048,
         chat: bool | None = None,
         verbose: bool = False,
+        lora: str | os.PathLike[str] | None = None,
     ) -> None:
         self.model = _resolve(model)
+        self.lora_sha256 = None
+        if lora is not None:  # a tuned teacher: its answers are cached under the adapter's hash
+            if not Path(lora).is_file():
+                raise TeacherError(f"LoRA adapter '{lora}' does not exist (run tune_teacher)")
+            self.lora_sha256 = file_sha256(Path(lora))
         self.concurrency = parallel
         self.context = context
         if chat is None:
@@ -204,7 +220,13 @@ class LlamaCppBackend:
         # its last prompt's KV cache, so prompts sharing a prefix skip re-reading it.
         key = secrets.token_hex(16)
         params = server_params(
-            self.model.path, threads, parallel, context, api_key=key, verbose=verbose
+            self.model.path,
+            threads,
+            parallel,
+            context,
+            api_key=key,
+            verbose=verbose,
+            lora=os.fspath(lora) if lora is not None else None,
         )
         try:
             self._server: Any = start_server(params)
@@ -220,12 +242,15 @@ class LlamaCppBackend:
         )
 
     def identity(self) -> dict[str, Any]:
-        return {
+        found = {
             "backend": self.name,
             "model": self._display,
             "sha256": self.model.sha256,
             "engine": engine_version("xllamacpp"),
         }
+        if self.lora_sha256:  # absent for the base model: its cached answers stay valid
+            found["lora_sha256"] = self.lora_sha256
+        return found
 
     async def acomplete(self, request: TeacherRequest) -> Completion:
         if request.messages and not self.chat:

@@ -26,6 +26,7 @@ STAGES = [
     "prepare",
     "retrieve_index",
     "retrieve",
+    "tune_teacher",
     "generate",
     "preprocess",
     "quality",
@@ -47,7 +48,11 @@ def _ran(output: str) -> set[str]:
 
 
 def _json(project: Path, name: str) -> dict:
-    return json.loads((project / "metrics" / TASK / name).read_text())
+    return _json_at(project / "metrics" / TASK / name)
+
+
+def _json_at(path: Path) -> dict:
+    return json.loads(path.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +127,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
     module = project / "synthdistill/students/tfidf.py"
     module.write_text(module.read_text() + "\n# edited\n")
     assert _ran(_run(["dvc", "repro"], project)) == {
+        "tune_teacher",  # imports the students package (a skip here: its output is unchanged)
         "train",
         "train_gold",
         "train_seeds",
@@ -167,3 +173,26 @@ def test_deleting_data_costs_no_teacher_calls(project: Path) -> None:
     assert "generate" in _ran(out)
     runtime = _json(project, "runtime/generate.json")
     assert runtime["teacher_calls"] == 0 and runtime["cache_hits"] == BUDGET
+
+
+def test_exp_run_fine_tuned_teacher_annotates_the_pool(project: Path) -> None:
+    """The tuned teacher: tune_teacher LoRA-tunes the (smallest) teacher on the seeds, the
+    generate stage serves it through llama.cpp with the GGUF adapter, and annotates the
+    pool at the same budget; its answers are cached under the adapter's hash."""
+    out = _run(
+        ["dvc", "exp", "run", "-S", "generate.method=ft_annotate", "-S", "finetune.epochs=1"],
+        project,
+    )
+    assert {"tune_teacher", "generate", "train", "evaluate"} <= _ran(out)
+    tuned = _json_at(project / f"models/{TASK}/teacher/teacher.json")
+    assert tuned["tuned"] and tuned["pairs"] == 2 * 10  # 2 seeds a label x 5 labels, 2 jobs
+    assert (project / f"models/{TASK}/teacher/adapter.gguf").stat().st_size > 0
+    usage = _json(project, "teacher_usage.json")
+    assert usage["requests"] == BUDGET
+    report = _json_at(project / f"data/{TASK}/generate_report.json")
+    assert report["annotation"]["accuracy"]["n"] == BUDGET
+    rows = read_jsonl(project / f"data/{TASK}/generated.jsonl", allow_empty=True)
+    pool = {row["id"] for row in read_jsonl(project / f"data/{TASK}/pool.jsonl")}
+    assert rows and all(row["lineage"]["pool_id"] in pool for row in rows)
+    runtime = _json(project, "runtime/generate.json")
+    assert runtime["teacher_calls"] == BUDGET  # a new identity: nothing served from the base's

@@ -58,6 +58,7 @@ def test_lora_tuning_lowers_the_loss_and_changes_the_output(
     assert (tmp_path / "live" / "metrics.json").exists()  # the curve went to DVCLive
     again = train_lm(LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat), PAIRS, FAST)
     assert again.losses == pytest.approx(tuned.losses)  # same seed, same run
+    assert again.generate(probe, max_new_tokens=8) == after  # and the same predictions
     assert again.generate(probe, max_new_tokens=8) == after
 
 
