@@ -16,7 +16,13 @@ from pathlib import Path
 
 import yaml
 
-TRACKED = ("eval.json", "data_quality.json", "teacher_usage.json", "teacher_prompting_usage.json")
+TRACKED = (
+    "eval.json",
+    "data_quality.json",
+    "teacher_usage.json",
+    "teacher_prompting_usage.json",
+    "annotation_confusion.json",
+)
 CACHED = ("generate_report.json",)
 
 

@@ -22,6 +22,9 @@ def main() -> None:
     p.add_argument("--method", help="this method instead of the task's (a baseline stage)")
     p.add_argument("--pool", type=Path, help="unlabelled inputs (annotation methods)")
     p.add_argument("--tuned-teacher", type=Path, help="tune_teacher's output (ft_* methods)")
+    p.add_argument(
+        "--annotation-plot", type=Path, help="annotated pool inputs: gold vs answer rows (JSON)"
+    )
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("generate", args.params)
@@ -44,6 +47,16 @@ def main() -> None:
         if not args.tuned_teacher:
             raise ParamsError(f"method '{params.method}' needs --tuned-teacher (tune_teacher)")
         lora = tuned_adapter(args.tuned_teacher)
+    active = trainer = None
+    if params.method == "active":  # the in-loop student: the task's, unless active.student
+        from synthdistill.students import StudentTrainer, is_lm  # loads torch: only here
+
+        active = load_section("active", args.params)
+        train = load_section("train", args.params)
+        student = active.student or task.student or train.student
+        train = train.model_copy(update={"student": student})
+        lm = load_section("lm", args.params) if is_lm(student) else None
+        trainer = StudentTrainer(list(task.labels), train, task.language, lm)
     teacher = build_teacher(load_section("teacher", args.params), model, lora=lora)
     try:
         ctx = GenerationContext(
@@ -57,6 +70,8 @@ def main() -> None:
             selfguide,
             pool,
             load_section("finetune", args.params),
+            active,
+            trainer,
         )
         result = method.generate(ctx)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
@@ -68,6 +83,8 @@ def main() -> None:
     write_jsonl(args.out, result.rows)
     write_jsonl(args.rejected, result.rejected)
     counts = result.counts()
+    if args.annotation_plot:  # empty for a method that annotates nothing
+        write_json(args.annotation_plot, result.annotation_rows())
     write_json(args.report, counts)
     log.info(
         "generate %s (%s): %d examples, %d rejected %s; teacher %s",

@@ -231,6 +231,21 @@ class FinetuneParams(Section):
         return LMParams(student=model, lora=True, **{k: getattr(self, k) for k in keys})
 
 
+# Active generation's selection criteria (synthdistill.methods.active scores each).
+Criterion = Literal["loss", "entropy", "margin", "random", "llm_judge"]
+
+
+class ActiveParams(Section):
+    """``active``: active closed-loop generation (Kessler et al. 2025; method ``active``)."""
+
+    rounds: int = Field(default=4, gt=0)  # generation rounds; the budget is split evenly
+    criterion: Criterion = "loss"
+    selection: Literal["top", "proportional"] = "top"  # top scores, or sampled by score
+    judge_share: float = Field(default=0.5, gt=0, lt=1)  # llm_judge: share of calls rating
+    student: str | None = None  # the in-loop student (None = the task's final student)
+    seed: int = 0  # selection and judge-sample seed
+
+
 class TeacherPromptingParams(Section):
     shots: bool = True
     constrained: bool = True
@@ -284,6 +299,7 @@ SECTIONS: dict[str, type[Section]] = {
     "lm": LMParams,
     "selfguide": SelfGuideParams,
     "finetune": FinetuneParams,
+    "active": ActiveParams,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synthdistill.methods.active import ActiveGeneration
 from synthdistill.methods.base import GenerationContext, GenerationMethod, GenerationResult
 from synthdistill.methods.finetuned import TUNED_TEACHER, FinetunedTeacher
 from synthdistill.methods.labelgen import LabelConditionedGeneration
@@ -16,6 +17,7 @@ METHODS: dict[str, GenerationMethod] = {
     "synthesizrr": RetrievalAugmentedGeneration(),
     "selfguide": SelfGuide(),
     **{name: FinetunedTeacher(name) for name in ("annotate", *TUNED_TEACHER)},
+    "active": ActiveGeneration(),
 }
 # Generation tasks (input -> output pairs): the methods by name.
 GENERATION_METHODS: dict[str, GenerationMethod] = {

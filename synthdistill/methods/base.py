@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from synthdistill.methods.parsing import parse_generated
 from synthdistill.params import (
+    ActiveParams,
     ArtefactParams,
     FinetuneParams,
     GenerateParams,
@@ -32,6 +35,10 @@ class GenerationContext:
     selfguide: SelfGuideParams | None = None  # method selfguide's knobs
     pool: list[Example] = field(default_factory=list)  # unlabelled inputs (annotation methods)
     finetune: FinetuneParams | None = None  # the fine-tuned teacher methods' knobs
+    active: ActiveParams | None = None  # method active's knobs
+    # method active: trains the in-loop student on rows into a directory and returns it
+    # (synthdistill.students.StudentTrainer; passed in so that methods import no student)
+    student_trainer: Callable[[list[Example], Path], Any] | None = None
 
 
 @dataclass
@@ -41,6 +48,7 @@ class GenerationResult:
     per_call: Counter[int] = field(default_factory=Counter)  # examples per reply -> replies
     cuts: Counter[str] = field(default_factory=Counter)  # what extraction cut -> replies
     annotations: list[tuple[str, str]] = field(default_factory=list)  # (hidden gold, answer)
+    details: dict[str, Any] = field(default_factory=dict)  # a method's own report entries
 
     def add(
         self,
@@ -88,7 +96,12 @@ class GenerationResult:
             "examples_per_reply": {str(k): n for k, n in sorted(self.per_call.items())},
             "extraction_cuts": dict(sorted(self.cuts.items())),
             **({"annotation": self.annotation_score()} if self.annotations else {}),
+            **self.details,
         }
+
+    def annotation_rows(self) -> list[dict[str, str]]:
+        """One row per scored annotation for a confusion plot (``dvc plots``)."""
+        return [{"actual": gold, "predicted": answer} for gold, answer in self.annotations]
 
     def annotation_score(self) -> dict[str, Any]:
         """The teacher's annotation against the pool's hidden gold labels: accuracy (k, n,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
-from synthdistill.methods.labelgen import label_schedule
+from synthdistill.methods.labelgen import label_schedule, sampling_for
 from synthdistill.params import FinetuneParams, TaskParams
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import classify_prompt, render
@@ -93,14 +93,9 @@ class FinetunedTeacher:
         params, task = ctx.params, ctx.task
         requests, labels = [], label_schedule(list(task.labels), calls)
         for i, label in enumerate(labels):
-            sampling = SamplingParams(
-                temperature=params.temperature,
-                top_p=params.top_p,
-                max_tokens=params.max_tokens,
-                seed=params.seed * 1_000_003 + i,
-            )
             prompt = generation_prompt(task, label)
-            requests.append(TeacherRequest(messages=(Message("user", prompt),), params=sampling))
+            message = (Message("user", prompt),)
+            requests.append(TeacherRequest(messages=message, params=sampling_for(params, i)))
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} write {ctx.task_name}")
         for i, (label, samples) in enumerate(zip(labels, outputs, strict=True)):
             lineage = {"method": self.name, "source": "generation"}

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.params import GenerateParams, TaskParams
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 
@@ -29,6 +30,39 @@ def _attribute(
     return options[call % len(options)]
 
 
+def sampling_for(params: GenerateParams, call: int) -> SamplingParams:
+    """The sampling of a generation method's ``call``-th teacher call (its own seed)."""
+    return SamplingParams(
+        temperature=params.temperature,
+        top_p=params.top_p,
+        max_tokens=params.max_tokens,
+        seed=params.seed * 1_000_003 + call,
+    )
+
+
+def label_request(
+    task: TaskParams,
+    label: str,
+    shots: list[Example],
+    sampling: SamplingParams,
+    attribute: str | None = None,
+) -> TeacherRequest:
+    """The request for one new example of ``label``: zero-shot, or after ``shots`` as
+    earlier turns of the chat (each ask answered by a bare real example, which shows the
+    teacher the answer's form better than any rule)."""
+    lang = task.language
+    fields = {"label": label, "label_description": task.labels[label]}
+    turns = [Message("system", render(lang, "labelgen_system", task_description=task.description))]
+    for k, row in enumerate(shots):
+        ask = "labelgen_user_fewshot" if k else "labelgen_user_zeroshot"
+        turns += [Message("user", render(lang, ask, **fields))]
+        turns += [Message("assistant", row["text"])]
+    user = render(lang, "labelgen_user_fewshot" if shots else "labelgen_user_zeroshot", **fields)
+    if attribute:
+        user += "\n" + render(lang, "labelgen_attribute", attribute=attribute)
+    return TeacherRequest(messages=(*turns, Message("user", user)), params=sampling)
+
+
 @dataclass(frozen=True)
 class LabelConditionedGeneration:
     """One teacher call per budget unit: a prompt for one label, zero- or few-shot."""
@@ -37,7 +71,7 @@ class LabelConditionedGeneration:
     few_shot: bool
 
     def generate(self, ctx: GenerationContext) -> GenerationResult:
-        task, params, lang = ctx.task, ctx.params, ctx.task.language
+        task, params = ctx.task, ctx.params
         labels = list(task.labels)
         seeds_by_label: dict[str, list[Example]] = {label: [] for label in labels}
         for row in ctx.seed_rows:
@@ -46,34 +80,14 @@ class LabelConditionedGeneration:
         if shots and not any(seeds_by_label.values()):
             raise ValueError(f"method '{self.name}' needs seed examples; the seed set is empty")
         template = f"labelgen_user_{'fewshot' if shots else 'zeroshot'}"
-        system = render(lang, "labelgen_system", task_description=task.description)
         rng = random.Random(params.seed)
         requests: list[TeacherRequest] = []
         meta: list[tuple[str, list[str], str | None]] = []
         for i, label in enumerate(label_schedule(labels, params.budget)):
             pool = seeds_by_label[label]
             chosen = rng.sample(pool, min(shots, len(pool))) if shots else []
-            fields = {"label": label, "label_description": task.labels[label]}
-            # The shots are earlier turns of the chat: each ask is answered by a bare real
-            # example, which shows the teacher the answer's form better than any rule.
-            turns = [Message("system", system)]
-            for k, row in enumerate(chosen):
-                ask = "labelgen_user_fewshot" if k else "labelgen_user_zeroshot"
-                turns += [Message("user", render(lang, ask, **fields))]
-                turns += [Message("assistant", row["text"])]
-            user = render(lang, template if chosen else "labelgen_user_zeroshot", **fields)
             attribute = _attribute(task.attributes, label, i // len(labels), params.diversity)
-            if attribute:
-                user += "\n" + render(lang, "labelgen_attribute", attribute=attribute)
-            sampling = SamplingParams(
-                temperature=params.temperature,
-                top_p=params.top_p,
-                max_tokens=params.max_tokens,
-                seed=params.seed * 1_000_003 + i,
-            )
-            requests.append(
-                TeacherRequest(messages=(*turns, Message("user", user)), params=sampling)
-            )
+            requests.append(label_request(task, label, chosen, sampling_for(params, i), attribute))
             meta.append((label, [row["id"] for row in chosen], attribute))
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} {ctx.task_name}")
         result = GenerationResult()

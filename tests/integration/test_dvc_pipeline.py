@@ -191,8 +191,43 @@ def test_exp_run_fine_tuned_teacher_annotates_the_pool(project: Path) -> None:
     assert usage["requests"] == BUDGET
     report = _json_at(project / f"data/{TASK}/generate_report.json")
     assert report["annotation"]["accuracy"]["n"] == BUDGET
+    plot = _json_at(project / f"metrics/{TASK}/annotation_confusion.json")
+    assert len(plot) == BUDGET and {"actual", "predicted"} <= set(plot[0])
     rows = read_jsonl(project / f"data/{TASK}/generated.jsonl", allow_empty=True)
     pool = {row["id"] for row in read_jsonl(project / f"data/{TASK}/pool.jsonl")}
     assert rows and all(row["lineage"]["pool_id"] in pool for row in rows)
     runtime = _json(project, "runtime/generate.json")
     assert runtime["teacher_calls"] == BUDGET  # a new identity: nothing served from the base's
+
+
+@pytest.mark.parametrize("criterion", ["loss", "llm_judge"])
+def test_exp_run_active_generation_runs_rounds_at_the_budget(project: Path, criterion: str) -> None:
+    """Two rounds of the real loop: the task's student (TF-IDF) trained each round picks
+    what the real teacher rewrites (or the teacher judges), and every call of the budget,
+    judge ratings included, is one of the generate stage's."""
+    out = _run(
+        [
+            "dvc",
+            "exp",
+            "run",
+            "-S",
+            "generate.method=active",
+            "-S",
+            "active.rounds=2",
+            "-S",
+            f"active.criterion={criterion}",
+        ],
+        project,
+    )
+    assert {"generate", "train", "evaluate"} <= _ran(out)
+    assert _json(project, "teacher_usage.json")["requests"] == BUDGET
+    report = _json_at(project / f"data/{TASK}/generate_report.json")["active"]
+    assert report["criterion"] == criterion and report["student"] == "tfidf"
+    assert [r["calls"] for r in report["rounds"]] == [BUDGET // 2, BUDGET // 2]
+    judged = sum(r["judge_calls"] for r in report["rounds"])
+    assert (judged > 0) == (criterion == "llm_judge")
+    rows = read_jsonl(project / f"data/{TASK}/generated.jsonl", allow_empty=True)
+    seeds = {row["id"] for row in read_jsonl(project / f"data/{TASK}/seed.jsonl")}
+    assert rows and {row["lineage"]["round"] for row in rows} <= {1, 2}
+    first = [row for row in rows if row["lineage"]["round"] == 1]
+    assert first and all(row["lineage"]["parent_id"] in seeds for row in first)

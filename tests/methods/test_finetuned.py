@@ -110,6 +110,10 @@ def test_annotation_hides_gold_constrains_answers_and_scores_them(tmp_path: Path
     assert score["accuracy"]["k"] == right and score["accuracy"]["n"] == 12
     assert right < 12  # the responder is wrong on some laptops: the score sees it
     assert sum(sum(row.values()) for row in score["confusion"].values()) == 12
+    plot = result.annotation_rows()  # the confusion plot's rows: one per scored input
+    assert sorted((r["actual"], r["predicted"]) for r in plot) == sorted(
+        (gold[pid], row["label"]) for pid, row in by_pool.items()
+    )
 
 
 def test_confidence_from_samples_and_threshold(tmp_path: Path) -> None:

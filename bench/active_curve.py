@@ -1,0 +1,229 @@
+"""Active closed-loop generation against static generation: student macro-F1 against
+teacher calls, per criterion, over several seeds (a `dvc plots` plot and a table).
+
+    .venv/bin/python bench/active_curve.py --task bbc_news --seeds 0 1 2 \\
+        --arms loss entropy margin random llm_judge fewgen
+
+Each arm x seed runs the real generate stage once at the full budget (``generate.seed``
+and ``active.seed`` = the seed): an active criterion in ``active.rounds`` rounds, or a
+static method (``fewgen``, ``synthesizrr``) in one go. The curve's points are prefixes of
+that one run: the rows of rounds 1..r for active (``round_quotas`` calls), the rows of the
+first c calls for a static method (its first c requests are those of a budget-c run).
+Each prefix goes through the preprocess filters and trains the task's final student
+(synthetic data only, as stage ``train``); the last point also trains it on the data +
+the seeds (as ``train_plus_seeds``). Scores are macro-F1 on the task's test set. Needs
+the task's prepared split (`dvc repro retrieve@<task>` first).
+
+Writes metrics/active_curve/<task>.json (every run, the per-arm mean +- 95% t interval
+over seeds, paired differences against the static arm on shared seeds, the correlation
+and selection statistics) and metrics/active_curve/<task>/<arm>.json (the plot's rows,
+one line per arm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from synthdistill.compare import metric_stats, paired_comparison  # noqa: E402
+from synthdistill.io import read_jsonl, write_json  # noqa: E402
+from synthdistill.methods.active import CRITERIA, round_quotas  # noqa: E402
+from synthdistill.metrics.classification import classification_report  # noqa: E402
+from synthdistill.params import (  # noqa: E402
+    ArtefactParams,
+    PreprocessParams,
+    TaskParams,
+    TrainParams,
+)
+from synthdistill.preprocess import clean_dataset, task_artefact_context  # noqa: E402
+from synthdistill.students import load_student, train_student  # noqa: E402
+
+STATIC = ("fewgen", "synthesizrr")
+CALL_INDEX = re.compile(r"-(\d{5})(?:-\d+)?$")  # a static row id's call number
+
+
+def generate(task: str, arm: str, seed: int, budget: int, rounds: int, out: Path) -> None:
+    """The real generate stage for one arm and seed, at the full budget."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    method = arm if arm in STATIC else "active"
+    params["generate"].update(method=method, budget=budget, seed=seed)
+    params["tasks"][task].update(budget=None, method=None)
+    params["active"].update(criterion=arm if arm in CRITERIA else "loss", rounds=rounds, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+    data = ROOT / "data" / task
+    cmd = [sys.executable, str(ROOT / "stages" / "generate.py"), "--task", task]
+    cmd += ["--params", str(out / "params.yaml"), "--seed", str(data / "seed.jsonl")]
+    cmd += ["--retrieved", str(data / "retrieved.jsonl"), "--out", str(out / "generated.jsonl")]
+    cmd += ["--rejected", str(out / "rejected.jsonl"), "--report", str(out / "report.json")]
+    cmd += ["--usage", str(out / "usage.json"), "--runtime", str(out / "runtime.json")]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def prefix(rows: list[dict[str, Any]], arm: str, point: int, calls: int) -> list[dict[str, Any]]:
+    """The rows the first ``calls`` teacher calls made (``point``: 1-based round)."""
+    if arm in STATIC:
+        return [r for r in rows if int(CALL_INDEX.search(r["id"]).group(1)) < calls]  # type: ignore[union-attr]
+    return [r for r in rows if r["lineage"]["round"] <= point]
+
+
+class Scorer:
+    """Filters a training set as stage preprocess does, trains the task's student on it,
+    and scores it on the test set."""
+
+    def __init__(self, task_name: str, student: str | None) -> None:
+        params = yaml.safe_load((ROOT / "params.yaml").read_text())
+        self.task = TaskParams.model_validate(params["tasks"][task_name])
+        self.labels = list(self.task.labels)
+        data = ROOT / "data" / task_name
+        self.test = read_jsonl(data / "test.jsonl")
+        self.seeds = read_jsonl(data / "seed.jsonl")
+        real = [r["text"] for p in ("pool", "seed") for r in read_jsonl(data / f"{p}.jsonl")]
+        self.preprocess = PreprocessParams.model_validate(params["preprocess"])
+        self.artefacts = (
+            ArtefactParams.model_validate(params["artefacts"]),
+            task_artefact_context(self.task, real),
+        )
+        train = TrainParams.model_validate(params["train"])
+        name = student or self.task.student or train.student
+        self.train = train.model_copy(update={"student": name})
+
+    def clean(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        result = clean_dataset(
+            rows, self.test, self.task.language, self.labels, self.preprocess, self.artefacts
+        )
+        return list(result.kept)
+
+    def f1(self, rows: list[dict[str, Any]], work: Path) -> float:
+        train_student(rows, self.labels, self.train, work, None, self.task.language)
+        pred = load_student(work).predict([r["text"] for r in self.test])
+        report = classification_report([r["label"] for r in self.test], pred, self.labels)
+        return float(report["macro_f1"])
+
+
+def run_arm(
+    scorer: Scorer, task: str, arm: str, seed: int, budget: int, rounds: int, work: Path
+) -> dict[str, Any]:
+    out = work / f"{arm}-s{seed}"
+    start = time.monotonic()
+    generate(task, arm, seed, budget, rounds, out)
+    seconds = round(time.monotonic() - start, 1)
+    rows = read_jsonl(out / "generated.jsonl", allow_empty=True)
+    report = json.loads((out / "report.json").read_text())
+    usage = json.loads((out / "usage.json").read_text())
+    points, calls = [], 0
+    for point, quota in enumerate(round_quotas(budget, rounds), 1):
+        calls += quota
+        kept = scorer.clean(prefix(rows, arm, point, calls))
+        f1 = scorer.f1(kept, out / f"student-{point}") if kept else 0.0
+        points.append({"teacher_calls": calls, "kept": len(kept), "macro_f1": round(f1, 4)})
+    plus_seeds = scorer.f1(scorer.clean(rows) + scorer.seeds, out / "student-plus-seeds")
+    print(arm, seed, json.dumps(points), f"plus seeds {plus_seeds:.4f}", flush=True)
+    return {
+        "arm": arm,
+        "seed": seed,
+        "points": points,
+        "plus_seeds_macro_f1": round(plus_seeds, 4),
+        "generate_seconds": seconds,
+        "tokens": {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "requests")},
+        "active": report.get("active"),
+    }
+
+
+def summarise(runs: list[dict[str, Any]], static: str) -> dict[str, Any]:
+    """Per arm and budget: mean and 95% t interval over seeds; paired differences against
+    the ``static`` arm on the seeds both ran."""
+    curve, paired = [], []
+    arms = list(dict.fromkeys(r["arm"] for r in runs))
+    for arm in arms:
+        mine = [r for r in runs if r["arm"] == arm]
+        for k, point in enumerate(mine[0]["points"]):
+            by_seed = {r["seed"]: r["points"][k]["macro_f1"] for r in mine}
+            stats = metric_stats(list(by_seed.values()))
+            row = {
+                "arm": arm,
+                "teacher_calls": point["teacher_calls"],
+                "n_seeds": stats.n,
+                "macro_f1_mean": round(stats.mean, 4),
+                "ci_low": round(stats.ci[0], 4) if stats.ci else None,
+                "ci_high": round(stats.ci[1], 4) if stats.ci else None,
+            }
+            curve.append(row)
+            base = [r for r in runs if r["arm"] == static]
+            if arm != static and base:
+                ref = {r["seed"]: r["points"][k]["macro_f1"] for r in base}
+                cmp = paired_comparison(by_seed, ref)
+                paired.append(
+                    {
+                        "arm": arm,
+                        "teacher_calls": point["teacher_calls"],
+                        "pairs": cmp.n,
+                        "mean_diff": None if cmp.mean_diff is None else round(cmp.mean_diff, 4),
+                        "ci": None if cmp.ci is None else [round(v, 4) for v in cmp.ci],
+                        "verdict": cmp.verdict,
+                    }
+                )
+    correlation = {}
+    for arm in arms:
+        reports = [r["active"] for r in runs if r["arm"] == arm and r["active"]]
+        items = [a["spearman_items"] for a in reports if a["spearman_items"] is not None]
+        medians = [
+            a["spearman_round_medians"] for a in reports if a["spearman_round_medians"] is not None
+        ]
+        if reports:
+            correlation[arm] = {
+                "spearman_items_mean": round(fmean(items), 4) if items else None,
+                "spearman_round_medians_mean": round(fmean(medians), 4) if medians else None,
+                "runs": len(reports),
+            }
+    return {"curve": curve, "paired_vs_static": paired, "correlation": correlation}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--task", default="bbc_news")
+    parser.add_argument("--arms", nargs="+", default=[*CRITERIA, "fewgen"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--budget", type=int, default=80)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--student", help="the student trained on each prefix (task's)")
+    parser.add_argument("--static", default="fewgen", help="the arm the others are paired with")
+    args = parser.parse_args()
+    bad = [a for a in args.arms if a not in (*CRITERIA, *STATIC)]
+    if bad:
+        parser.error(f"unknown arm(s) {bad}; choose from {[*CRITERIA, *STATIC]}")
+    scorer = Scorer(args.task, args.student)
+    target = ROOT / "metrics" / "active_curve" / f"{args.task}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="active-curve-") as tmp:
+        for seed in args.seeds:  # seed-major: a cut-short run still pairs arms by seed
+            for arm in args.arms:
+                runs.append(
+                    run_arm(scorer, args.task, arm, seed, args.budget, args.rounds, Path(tmp))
+                )
+                summary = summarise(runs, args.static)
+                config = {**vars(args), "student": scorer.train.student}
+                result = {"config": config, **summary, "runs": runs}
+                write_json(target, result)
+    for arm in args.arms:  # one file per arm: one line each in `dvc plots show`
+        rows = [row for row in summary["curve"] if row["arm"] == arm]
+        write_json(target.parent / args.task / f"{arm}.json", rows)
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
