@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro repro-generation replay-export test test-fast faults lint bench grid compare budget-curve clean
+.PHONY: install repro repro-generation replay-export test test-fast faults lint bench grid compare budget-curve active-curve clean
 
 install: $(STAMP)
 
@@ -93,6 +93,13 @@ compare: install
 # Student macro-F1 against teacher calls (fewgen, synthesizrr): metrics/budget_curve/*.json
 budget-curve: install
 	$(BIN)/python bench/budget_curve.py --task $(GRID_TASK)
+
+# Active vs static generation: student macro-F1 against teacher calls per criterion, over
+# seeds (metrics/active_curve/<task>.json, plot in `dvc plots show`). Needs the prepared
+# split: `dvc repro retrieve@<task>` (run by `make repro`).
+ACTIVE_ARMS ?= loss entropy margin random llm_judge fewgen
+active-curve: install
+	$(BIN)/python bench/active_curve.py --task $(GRID_TASK) --arms $(ACTIVE_ARMS) --seeds 0 1 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
