@@ -55,13 +55,17 @@ STATIC = ("fewgen", "synthesizrr")
 CALL_INDEX = re.compile(r"-(\d{5})(?:-\d+)?$")  # a static row id's call number
 
 
-def generate(task: str, arm: str, seed: int, budget: int, rounds: int, out: Path) -> None:
-    """The real generate stage for one arm and seed, at the full budget."""
+def generate(
+    task: str, arm: str, seed: int, budget: int, rounds: int, student: str | None, out: Path
+) -> None:
+    """The real generate stage for one arm and seed, at the full budget (``student``: the
+    in-loop student, None = the task's)."""
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     method = arm if arm in STATIC else "active"
     params["generate"].update(method=method, budget=budget, seed=seed)
     params["tasks"][task].update(budget=None, method=None)
-    params["active"].update(criterion=arm if arm in CRITERIA else "loss", rounds=rounds, seed=seed)
+    criterion = arm if arm in CRITERIA else "loss"
+    params["active"].update(criterion=criterion, rounds=rounds, seed=seed, student=student)
     out.mkdir(parents=True, exist_ok=True)
     (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
     data = ROOT / "data" / task
@@ -119,7 +123,7 @@ def run_arm(
 ) -> dict[str, Any]:
     out = work / f"{arm}-s{seed}"
     start = time.monotonic()
-    generate(task, arm, seed, budget, rounds, out)
+    generate(task, arm, seed, budget, rounds, scorer.train.student, out)
     seconds = round(time.monotonic() - start, 1)
     rows = read_jsonl(out / "generated.jsonl", allow_empty=True)
     report = json.loads((out / "report.json").read_text())
@@ -199,7 +203,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--budget", type=int, default=80)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--student", help="the student trained on each prefix (task's)")
+    parser.add_argument("--student", help="the in-loop and evaluated student (the task's)")
     parser.add_argument("--static", default="fewgen", help="the arm the others are paired with")
     args = parser.parse_args()
     bad = [a for a in args.arms if a not in (*CRITERIA, *STATIC)]
