@@ -14,7 +14,9 @@ Each prefix goes through the preprocess filters and trains the task's final stud
 the seeds (as ``train_plus_seeds``). Scores are macro-F1 on the task's test set. Needs
 the task's prepared split (`dvc repro retrieve@<task>` first).
 
-Writes metrics/active_curve/<task>.json (every run, the per-arm mean +- 95% t interval
+Runs only the (arm, seed) pairs that metrics/active_curve/<task>.json lacks for the same
+task, budget, rounds and student, so arms and seeds can be added later. Writes
+metrics/active_curve/<task>.json (every run, the per-arm mean +- 95% t interval
 over seeds, paired differences against the static arm on shared seeds, the correlation
 and selection statistics) and metrics/active_curve/<task>/<arm>.json (the plot's rows,
 one line per arm).
@@ -211,19 +213,28 @@ def main() -> None:
         parser.error(f"unknown arm(s) {bad}; choose from {[*CRITERIA, *STATIC]}")
     scorer = Scorer(args.task, args.student)
     target = ROOT / "metrics" / "active_curve" / f"{args.task}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    config = {"task": args.task, "budget": args.budget, "rounds": args.rounds}
+    config["student"] = scorer.train.student
     runs: list[dict[str, Any]] = []
+    if target.exists():  # add to an earlier run of the same setting (arms or seeds it lacks)
+        earlier = json.loads(target.read_text())
+        if earlier["config"] == config:
+            runs = earlier["runs"]
+    done = {(r["arm"], r["seed"]) for r in runs}
     with tempfile.TemporaryDirectory(prefix="active-curve-") as tmp:
         for seed in args.seeds:  # seed-major: a cut-short run still pairs arms by seed
             for arm in args.arms:
+                if (arm, seed) in done:
+                    continue
                 runs.append(
                     run_arm(scorer, args.task, arm, seed, args.budget, args.rounds, Path(tmp))
                 )
                 summary = summarise(runs, args.static)
-                config = {**vars(args), "student": scorer.train.student}
-                result = {"config": config, **summary, "runs": runs}
-                write_json(target, result)
-    for arm in args.arms:  # one file per arm: one line each in `dvc plots show`
+                write_json(target, {"config": config, **summary, "runs": runs})
+    summary = summarise(runs, args.static)
+    write_json(target, {"config": config, **summary, "runs": runs})
+    arms = dict.fromkeys(r["arm"] for r in runs)
+    for arm in arms:  # one file per arm: one line each in `dvc plots show`
         rows = [row for row in summary["curve"] if row["arm"] == arm]
         write_json(target.parent / args.task / f"{arm}.json", rows)
     print(json.dumps(summary, indent=2))
