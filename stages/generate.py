@@ -49,7 +49,8 @@ def main() -> None:
         lora = tuned_adapter(args.tuned_teacher)
     active = trainer = None
     if params.method == "active":  # the in-loop student: the task's, unless active.student
-        from synthdistill.students import StudentTrainer, is_lm  # loads torch: only here
+        from synthdistill.students import is_lm  # loads torch: only here
+        from synthdistill.trainer import StudentTrainer
 
         active = load_section("active", args.params)
         train = load_section("train", args.params)

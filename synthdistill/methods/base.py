@@ -37,7 +37,7 @@ class GenerationContext:
     finetune: FinetuneParams | None = None  # the fine-tuned teacher methods' knobs
     active: ActiveParams | None = None  # method active's knobs
     # method active: trains the in-loop student on rows into a directory and returns it
-    # (synthdistill.students.StudentTrainer; passed in so that methods import no student)
+    # (synthdistill.trainer.StudentTrainer; passed in so that methods import no student)
     student_trainer: Callable[[list[Example], Path], Any] | None = None
 
 

@@ -11,7 +11,6 @@ answers with the label name (``lm`` params; classification as generation).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -81,25 +80,6 @@ def train_student(
     return train_classifier(rows, labels, params, out_dir, live_dir)
 
 
-@dataclass(frozen=True)
-class StudentTrainer:
-    """Trains the student ``params.student`` on rows into a directory and loads it (the
-    in-loop student of active generation)."""
-
-    labels: list[str]
-    params: TrainParams
-    lang: str = "en"
-    lm: LMParams | None = None
-
-    @property
-    def name(self) -> str:
-        return self.params.student
-
-    def __call__(self, rows: list[dict[str, Any]], out_dir: Path) -> Student:
-        train_student(rows, self.labels, self.params, out_dir, None, self.lang, self.lm)
-        return load_student(out_dir)
-
-
 def load_student(path: str | Path) -> Student:
     """Load any student written by :func:`train_student`."""
     directory = Path(path)
@@ -116,7 +96,6 @@ __all__ = [
     "STUDENTS",
     "Classifier",
     "Student",
-    "StudentTrainer",
     "check_student",
     "load_classifier",
     "load_student",

@@ -61,4 +61,13 @@ def test_real_lm_classifier_learns_two_labels(tmp_path: Path) -> None:
     params = TrainParams(student="smollm2-135m-instruct")
     train_student(rows, LABELS, params, tmp_path / "m", None, "en", LMParams(lr=2e-3))
     model = load_student(tmp_path / "m")
-    assert model.predict(["Nadal wins in Paris.", "Microsoft ships a new laptop."]) == LABELS
+    new = ["Nadal wins in Paris.", "Microsoft ships a new laptop."]
+    assert model.predict(new) == LABELS
+    # active generation's view: label probabilities from the answer likelihoods
+    from synthdistill.trainer import LikelihoodClassifier, answer_nll
+
+    proba = LikelihoodClassifier(model).predict_proba(new)  # type: ignore[arg-type]
+    assert np.allclose(proba.sum(axis=1), 1.0) and list(proba.argmax(axis=1)) == [0, 1]
+    prompt = classify_prompt(new[0], LABELS, "en")
+    right, wrong = answer_nll(model.student, [(prompt, "sports"), (prompt, "tech")])  # type: ignore[attr-defined]
+    assert 0 < right < wrong
