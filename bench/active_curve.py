@@ -198,6 +198,55 @@ def summarise(runs: list[dict[str, Any]], static: str) -> dict[str, Any]:
     return {"curve": curve, "paired_vs_static": paired, "correlation": correlation}
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The README tables: per arm and budget, mean macro-F1 [95% CI] over seeds and the
+    paired difference to the static arm; then what each criterion selected."""
+    paired = {(p["arm"], p["teacher_calls"]): p for p in result["paired_vs_static"]}
+    lines = [
+        "| arm | teacher calls | seeds | student macro-F1 mean [95% CI] "
+        "| paired vs static [95% CI] |",
+        "|---|---:|---:|---|---|",
+    ]
+    for row in result["curve"]:
+        ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row["ci_low"] is not None else "n=1"
+        cmp = paired.get((row["arm"], row["teacher_calls"]))
+        if cmp is None:
+            versus = "(static)"
+        elif cmp["ci"] is None:
+            versus = f"{cmp['mean_diff']:+.3f} ({cmp['verdict']})"
+        else:
+            low, high = cmp["ci"]
+            versus = f"{cmp['mean_diff']:+.3f} [{low:+.3f}, {high:+.3f}] {cmp['verdict']}"
+        lines.append(
+            f"| {row['arm']} | {row['teacher_calls']} | {row['n_seeds']} | "
+            f"{row['macro_f1_mean']:.3f} {ci} | {versus} |"
+        )
+    lines += [
+        "",
+        "| arm | seed | + seeds macro-F1 | selected seeds / synthetic (rounds 1..R) "
+        "| selected mean chars | parent -> child median score per round "
+        "| Spearman items / round medians |",
+        "|---|---:|---:|---|---|---|---|",
+    ]
+    for run in result["runs"]:
+        active = run["active"]
+        if not active:
+            lines.append(
+                f"| {run['arm']} | {run['seed']} | {run['plus_seeds_macro_f1']:.3f} | | | | |"
+            )
+            continue
+        rounds = active["rounds"]
+        picked = ", ".join(f"{r['selected_seeds']}/{r['selected_synthetic']}" for r in rounds)
+        chars = ", ".join(str(r["selected_mean_chars"]) for r in rounds)
+        scores = ", ".join(f"{r['parent_score_median']}->{r['child_score_median']}" for r in rounds)
+        rho = f"{active['spearman_items']} / {active['spearman_round_medians']}"
+        lines.append(
+            f"| {run['arm']} | {run['seed']} | {run['plus_seeds_macro_f1']:.3f} | {picked} | "
+            f"{chars} | {scores} | {rho} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--task", default="bbc_news")
@@ -237,7 +286,9 @@ def main() -> None:
     for arm in arms:  # one file per arm: one line each in `dvc plots show`
         rows = [row for row in summary["curve"] if row["arm"] == arm]
         write_json(target.parent / args.task / f"{arm}.json", rows)
-    print(json.dumps(summary, indent=2))
+    table = markdown({"config": config, **summary, "runs": runs})
+    target.with_suffix(".md").write_text(table)
+    print(table)
 
 
 if __name__ == "__main__":
