@@ -176,7 +176,7 @@ def summarise(runs: list[dict[str, Any]], static: str) -> dict[str, Any]:
                     {
                         "arm": arm,
                         "teacher_calls": point["teacher_calls"],
-                        "pairs": cmp.n,
+                        "pairs": cmp.n_pairs,
                         "mean_diff": None if cmp.mean_diff is None else round(cmp.mean_diff, 4),
                         "ci": None if cmp.ci is None else [round(v, 4) for v in cmp.ci],
                         "verdict": cmp.verdict,
