@@ -128,6 +128,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
     module.write_text(module.read_text() + "\n# edited\n")
     assert _ran(_run(["dvc", "repro"], project)) == {
         "tune_teacher",  # imports the students package (a skip here: its output is unchanged)
+        "generate",  # method active trains the student in its loop (here: all cached, same data)
         "train",
         "train_gold",
         "train_seeds",
@@ -156,6 +157,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
 
     out = _run(["dvc", "exp", "run", "-S", f"tasks.{TASK}.student=minilm-l6"], project)
     assert _ran(out) == {
+        "generate",  # the in-loop student of method active (0 new calls, same data)
         "train",
         "train_gold",
         "train_seeds",
@@ -163,6 +165,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "quality",
         "evaluate",
     }
+    assert _json(project, "runtime/generate.json")["teacher_calls"] == 0
     shown = _run(["dvc", "exp", "show", "--md", "--only-changed"], project)
     assert f"tasks.{TASK}.student" in shown
 
