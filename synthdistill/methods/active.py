@@ -117,17 +117,13 @@ def judge_request(ctx: GenerationContext, row: Example) -> TeacherRequest:
     return TeacherRequest(messages=(Message("user", prompt),), params=sampling)
 
 
-def _no_student(rows: list[Example], out: Path) -> Any:
-    raise AssertionError("random and llm_judge train no student")
-
-
 @dataclass
 class _Loop:
     """The state of one active run: the candidates so far and the judge's ratings."""
 
     ctx: GenerationContext
     settings: ActiveParams
-    trainer: Callable[[list[Example], Path], Any]
+    trainer: Callable[[list[Example], Path], Any] | None  # None: random, llm_judge
     work: Path
     rng: random.Random
 
@@ -141,6 +137,8 @@ class _Loop:
 
     def student_proba(self, rnd: int, rows: list[Example]) -> tuple[Any, np.ndarray]:
         """Train the in-loop student on the candidates; its probabilities on ``rows``."""
+        if self.trainer is None:  # generate() refused this criterion without a student
+            raise ValueError(f"criterion '{self.settings.criterion}' needs the in-loop student")
         student = self.trainer(self.candidates, self.work / f"round-{rnd}")
         return student, self.proba(student, rows)
 
@@ -184,7 +182,7 @@ class ActiveGeneration:
         pairs: list[tuple[float, float]] = []
         rng = random.Random(settings.seed)
         with tempfile.TemporaryDirectory(prefix="synthdistill-active-") as work:
-            loop = _Loop(ctx, settings, trainer or _no_student, Path(work), rng)
+            loop = _Loop(ctx, settings, trainer, Path(work), rng)
             calls_so_far = 0
             for rnd, quota in enumerate(round_quotas(ctx.params.budget, settings.rounds), 1):
                 stats = self._round(loop, rnd, quota, calls_so_far, result, pairs)
