@@ -219,6 +219,8 @@ def test_exp_run_active_generation_runs_rounds_at_the_budget(project: Path, crit
             "active.rounds=2",
             "-S",
             f"active.criterion={criterion}",
+            "-S",  # an earlier exp run in this workspace left the student at minilm-l6
+            f"tasks.{TASK}.student=tfidf",
         ],
         project,
     )
