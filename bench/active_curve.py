@@ -6,7 +6,9 @@ teacher calls, per criterion, over several seeds (a `dvc plots` plot and a table
 
 Each arm x seed runs the real generate stage once at the full budget (``generate.seed``
 and ``active.seed`` = the seed): an active criterion in ``active.rounds`` rounds, or a
-static method (``fewgen``, ``synthesizrr``) in one go. The curve's points are prefixes of
+static method (``fewgen``, ``synthesizrr``) in one go. An active arm named
+``<criterion>_per_label`` runs with ``active.per_label`` (each round's selections split
+evenly over the labels). The curve's points are prefixes of
 that one run: the rows of rounds 1..r for active (``round_quotas`` calls), the rows of the
 first c calls for a static method (its first c requests are those of a budget-c run).
 Each prefix goes through the preprocess filters and trains the task's final student
@@ -54,6 +56,8 @@ from synthdistill.preprocess import clean_dataset, task_artefact_context  # noqa
 from synthdistill.students import load_student, train_student  # noqa: E402
 
 STATIC = ("fewgen", "synthesizrr")
+PER_LABEL = "_per_label"  # an active arm's suffix: active.per_label (selections split by label)
+ACTIVE_ARMS = (*CRITERIA, *(c + PER_LABEL for c in CRITERIA))
 CALL_INDEX = re.compile(r"-(\d{5})(?:-\d+)?$")  # a static row id's call number
 
 
@@ -66,8 +70,9 @@ def generate(
     method = arm if arm in STATIC else "active"
     params["generate"].update(method=method, budget=budget, seed=seed)
     params["tasks"][task].update(budget=None, method=None)
-    criterion = arm if arm in CRITERIA else "loss"
+    criterion = arm.removesuffix(PER_LABEL) if arm in ACTIVE_ARMS else "loss"
     params["active"].update(criterion=criterion, rounds=rounds, seed=seed, student=student)
+    params["active"]["per_label"] = arm.endswith(PER_LABEL)
     out.mkdir(parents=True, exist_ok=True)
     (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
     data = ROOT / "data" / task
@@ -257,9 +262,9 @@ def main() -> None:
     parser.add_argument("--student", help="the in-loop and evaluated student (the task's)")
     parser.add_argument("--static", default="fewgen", help="the arm the others are paired with")
     args = parser.parse_args()
-    bad = [a for a in args.arms if a not in (*CRITERIA, *STATIC)]
+    bad = [a for a in args.arms if a not in (*ACTIVE_ARMS, *STATIC)]
     if bad:
-        parser.error(f"unknown arm(s) {bad}; choose from {[*CRITERIA, *STATIC]}")
+        parser.error(f"unknown arm(s) {bad}; choose from {[*ACTIVE_ARMS, *STATIC]}")
     scorer = Scorer(args.task, args.student)
     target = ROOT / "metrics" / "active_curve" / f"{args.task}.json"
     config = {"task": args.task, "budget": args.budget, "rounds": args.rounds}

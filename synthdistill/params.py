@@ -241,6 +241,7 @@ class ActiveParams(Section):
     rounds: int = Field(default=4, gt=0)  # generation rounds; the budget is split evenly
     criterion: Criterion = "loss"
     selection: Literal["top", "proportional"] = "top"  # top scores, or sampled by score
+    per_label: bool = False  # split each round's selections evenly over the labels
     judge_share: float = Field(default=0.5, gt=0, lt=1)  # llm_judge: share of calls rating
     student: str | None = None  # the in-loop student (None = the task's final student)
     seed: int = 0  # selection and judge-sample seed

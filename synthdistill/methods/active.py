@@ -16,6 +16,9 @@ the student:
   of the same budget (``active.judge_share`` of a round's calls rate unrated candidates,
   the rest generate from the best-rated ones).
 
+With ``active.per_label`` each round's selections are split evenly over the labels (the
+hardest candidates of each label), so a criterion cannot spend a round on one label.
+
 Design: one stage runs every round. A killed run resumes because finished teacher calls
 are cached and the student is retrained deterministically from the same data, so each
 round selects the same candidates and re-sends the same (cached) requests: no call is
@@ -86,6 +89,30 @@ def select(scores: np.ndarray, k: int, selection: str, rng: random.Random) -> li
     else:
         raise ValueError(f"unknown selection '{selection}'; choose one of: proportional, top")
     return [order[i % len(order)] for i in range(k)]
+
+
+def select_per_label(
+    scores: np.ndarray, labels: list[str], k: int, selection: str, rng: random.Random
+) -> list[int]:
+    """``k`` candidate indices split evenly over the labels (``labels[i]`` is candidate
+    ``i``'s): each label's share is chosen by :func:`select` among that label's candidates
+    only; the ``k % n`` extra picks go to the labels whose best candidate scores highest.
+    Labels with no eligible candidate (NaN) get no share, so exactly ``k`` are chosen."""
+    rated = [(lab, float(s)) for s, lab in zip(scores, labels, strict=True) if not math.isnan(s)]
+    best: dict[str, float] = {}
+    for lab, score in rated:  # a label with no eligible candidate gets no share
+        best[lab] = max(best.get(lab, -math.inf), score)
+    if not best or k <= 0:
+        return []
+    order = sorted(best, key=lambda name: (-best[name], name))
+    chosen: list[int] = []
+    for rank, name in enumerate(order):
+        share = k // len(order) + (rank < k % len(order))
+        masked = np.array(
+            [float(s) if lab == name else math.nan for s, lab in zip(scores, labels, strict=True)]
+        )
+        chosen += select(masked, share, selection, rng)
+    return chosen
 
 
 def round_quotas(budget: int, rounds: int) -> list[int]:
@@ -191,6 +218,7 @@ class ActiveGeneration:
         result.details["active"] = {
             "criterion": settings.criterion,
             "selection": settings.selection,
+            "per_label": settings.per_label,
             "student": getattr(trainer, "name", None),
             "rounds": rounds,
             "spearman_items": spearman([p for p, _ in pairs], [c for _, c in pairs]),
@@ -227,7 +255,11 @@ class ActiveGeneration:
         else:
             student, proba = loop.student_proba(rnd, loop.candidates)
             scores = loop.scores(proba, loop.candidates)
-        chosen = select(scores, quota - judged, settings.selection, loop.rng)
+        if settings.per_label:  # every label gets an equal share of the round's calls
+            labels = [c["label"] for c in loop.candidates]
+            chosen = select_per_label(scores, labels, quota - judged, settings.selection, loop.rng)
+        else:
+            chosen = select(scores, quota - judged, settings.selection, loop.rng)
         parents = [loop.candidates[i] for i in chosen]
         requests = [
             label_request(

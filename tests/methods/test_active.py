@@ -20,6 +20,7 @@ from synthdistill.methods.active import (
     judge_calls,
     round_quotas,
     select,
+    select_per_label,
     spearman,
 )
 from synthdistill.params import (
@@ -128,6 +129,26 @@ def test_select_top_skips_unrated_and_wraps_when_short() -> None:
     assert select(scores, 2, "top", random.Random(0)) == [2, 3]
     assert select(scores, 5, "top", random.Random(0)) == [2, 3, 0, 2, 3]
     assert select(np.array([np.nan]), 3, "top", random.Random(0)) == []
+
+
+def test_per_label_selection_splits_the_quota_over_the_labels() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.1, 0.2, np.nan])
+    labels = ["a", "a", "a", "b", "b", "c"]
+    assert select(scores, 2, "top", random.Random(0)) == [0, 1]  # overall: both of label a
+    assert select_per_label(scores, labels, 2, "top", random.Random(0)) == [0, 4]
+    # the odd pick goes to the label whose best candidate is hardest; c has none rated
+    assert select_per_label(scores, labels, 5, "top", random.Random(0)) == [0, 1, 2, 4, 3]
+    assert select_per_label(scores, labels, 0, "top", random.Random(0)) == []
+    assert select_per_label(np.array([np.nan]), ["a"], 2, "top", random.Random(0)) == []
+
+
+def test_per_label_rounds_select_every_label_equally(tmp_path: Path) -> None:
+    backend = FakeBackend(_responder)
+    ctx = _ctx(tmp_path / "c.sqlite", backend, budget=12, per_label=True)
+    report = get_method("active").generate(ctx).counts()["active"]
+    assert backend.calls == 12 and report["per_label"] is True
+    for rnd in report["rounds"]:
+        assert rnd["selected_labels"] == {"sports": 2, "tech": 2}
 
 
 def test_proportional_selection_favours_high_scores() -> None:
