@@ -97,9 +97,11 @@ budget-curve: install
 # Active vs static generation: student macro-F1 against teacher calls per criterion, over
 # seeds (metrics/active_curve/<task>.json, plot in `dvc plots show`). Needs the prepared
 # split: `dvc repro retrieve@<task>` (run by `make repro`).
-ACTIVE_ARMS ?= loss entropy margin random llm_judge fewgen
+ACTIVE_ARMS ?= loss entropy margin random llm_judge fewgen synthesizrr loss_per_label
+# the in-loop and evaluated student of the committed curve
+ACTIVE_STUDENT ?= tfidf
 active-curve: install
-	$(BIN)/python bench/active_curve.py --task $(GRID_TASK) --arms $(ACTIVE_ARMS) --seeds 0 1 2
+	$(BIN)/python bench/active_curve.py --task $(GRID_TASK) --arms $(ACTIVE_ARMS) --seeds 0 1 2 --student $(ACTIVE_STUDENT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -272,8 +272,12 @@ def main() -> None:
     runs: list[dict[str, Any]] = []
     if target.exists():  # add to an earlier run of the same setting (arms or seeds it lacks)
         earlier = json.loads(target.read_text())
-        if earlier["config"] == config:
-            runs = earlier["runs"]
+        if earlier["config"] != config:  # never overwrite runs of another setting
+            parser.error(
+                f"{target} holds runs of {earlier['config']}, not {config}: pass the same "
+                "--budget/--rounds/--student to add to them, or move the file away"
+            )
+        runs = earlier["runs"]
     done = {(r["arm"], r["seed"]) for r in runs}
     with tempfile.TemporaryDirectory(prefix="active-curve-") as tmp:
         for seed in args.seeds:  # seed-major: a cut-short run still pairs arms by seed
