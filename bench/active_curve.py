@@ -76,11 +76,29 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
     data = ROOT / "data" / task
-    cmd = [sys.executable, str(ROOT / "stages" / "generate.py"), "--task", task]
-    cmd += ["--params", str(out / "params.yaml"), "--seed", str(data / "seed.jsonl")]
-    cmd += ["--retrieved", str(data / "retrieved.jsonl"), "--out", str(out / "generated.jsonl")]
-    cmd += ["--rejected", str(out / "rejected.jsonl"), "--report", str(out / "report.json")]
-    cmd += ["--usage", str(out / "usage.json"), "--runtime", str(out / "runtime.json")]
+    retrieved = data / "retrieved.jsonl"  # empty unless the pipeline's method is synthesizrr
+    if method == "synthesizrr":  # its own passages, as stages retrieve_index + retrieve
+        index, retrieved = out / "retrieval", out / "retrieved.jsonl"
+        pool, test, seeds = (data / f"{split}.jsonl" for split in ("pool", "test", "seed"))
+        stage("retrieve_index", task, out, "--pool", pool, "--test", test, "--out-dir", index)
+        stage(
+            "retrieve", task, out, "--seed", seeds, "--index", index / "index", "--out", retrieved
+        )
+    stage(
+        "generate",
+        task,
+        out,
+        *("--seed", data / "seed.jsonl", "--retrieved", retrieved),
+        *("--out", out / "generated.jsonl", "--rejected", out / "rejected.jsonl"),
+        *("--report", out / "report.json", "--usage", out / "usage.json"),
+        *("--runtime", out / "runtime.json"),
+    )
+
+
+def stage(name: str, task: str, out: Path, *args: str | Path) -> None:
+    """Run stage ``name`` on ``task`` with the arm's params file (in ``out``)."""
+    cmd = [sys.executable, str(ROOT / "stages" / f"{name}.py"), "--task", task]
+    cmd += ["--params", str(out / "params.yaml"), *map(str, args)]
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
