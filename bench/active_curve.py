@@ -172,39 +172,49 @@ def run_arm(
     }
 
 
+def _stats(by_seed: dict[int, float], ref: dict[int, float] | None) -> dict[str, Any]:
+    """Mean and 95% t interval over seeds; with ``ref`` (the static arm's scores by seed)
+    the paired difference on the seeds both ran."""
+    stats = metric_stats(list(by_seed.values()))
+    row: dict[str, Any] = {
+        "n_seeds": stats.n,
+        "macro_f1_mean": round(stats.mean, 4),
+        "ci_low": round(stats.ci[0], 4) if stats.ci else None,
+        "ci_high": round(stats.ci[1], 4) if stats.ci else None,
+    }
+    if ref is not None:
+        cmp = paired_comparison(by_seed, ref)
+        row["paired"] = {
+            "pairs": cmp.n_pairs,
+            "mean_diff": None if cmp.mean_diff is None else round(cmp.mean_diff, 4),
+            "ci": None if cmp.ci is None else [round(v, 4) for v in cmp.ci],
+            "verdict": cmp.verdict,
+        }
+    return row
+
+
 def summarise(runs: list[dict[str, Any]], static: str) -> dict[str, Any]:
     """Per arm and budget: mean and 95% t interval over seeds; paired differences against
-    the ``static`` arm on the seeds both ran."""
-    curve, paired = [], []
+    the ``static`` arm on the seeds both ran. The same at the full budget for the student
+    trained on the data + the seeds (``plus_seeds``)."""
+    curve, paired, plus_seeds = [], [], []
     arms = list(dict.fromkeys(r["arm"] for r in runs))
+    base = [r for r in runs if r["arm"] == static]
     for arm in arms:
         mine = [r for r in runs if r["arm"] == arm]
+        compare = arm != static and bool(base)
         for k, point in enumerate(mine[0]["points"]):
             by_seed = {r["seed"]: r["points"][k]["macro_f1"] for r in mine}
-            stats = metric_stats(list(by_seed.values()))
-            row = {
-                "arm": arm,
-                "teacher_calls": point["teacher_calls"],
-                "n_seeds": stats.n,
-                "macro_f1_mean": round(stats.mean, 4),
-                "ci_low": round(stats.ci[0], 4) if stats.ci else None,
-                "ci_high": round(stats.ci[1], 4) if stats.ci else None,
-            }
-            curve.append(row)
-            base = [r for r in runs if r["arm"] == static]
-            if arm != static and base:
-                ref = {r["seed"]: r["points"][k]["macro_f1"] for r in base}
-                cmp = paired_comparison(by_seed, ref)
+            ref = {r["seed"]: r["points"][k]["macro_f1"] for r in base} if compare else None
+            row = {"arm": arm, "teacher_calls": point["teacher_calls"], **_stats(by_seed, ref)}
+            if "paired" in row:
                 paired.append(
-                    {
-                        "arm": arm,
-                        "teacher_calls": point["teacher_calls"],
-                        "pairs": cmp.n_pairs,
-                        "mean_diff": None if cmp.mean_diff is None else round(cmp.mean_diff, 4),
-                        "ci": None if cmp.ci is None else [round(v, 4) for v in cmp.ci],
-                        "verdict": cmp.verdict,
-                    }
+                    {"arm": arm, "teacher_calls": point["teacher_calls"], **row.pop("paired")}
                 )
+            curve.append(row)
+        by_seed = {r["seed"]: r["plus_seeds_macro_f1"] for r in mine}
+        ref = {r["seed"]: r["plus_seeds_macro_f1"] for r in base} if compare else None
+        plus_seeds.append({"arm": arm, **_stats(by_seed, ref)})
     correlation = {}
     for arm in arms:
         reports = [r["active"] for r in runs if r["arm"] == arm and r["active"]]
@@ -218,7 +228,26 @@ def summarise(runs: list[dict[str, Any]], static: str) -> dict[str, Any]:
                 "spearman_round_medians_mean": round(fmean(medians), 4) if medians else None,
                 "runs": len(reports),
             }
-    return {"curve": curve, "paired_vs_static": paired, "correlation": correlation}
+    return {
+        "curve": curve,
+        "paired_vs_static": paired,
+        "plus_seeds": plus_seeds,
+        "correlation": correlation,
+    }
+
+
+def _interval(row: dict[str, Any]) -> str:
+    ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row["ci_low"] is not None else "n=1"
+    return f"{row['macro_f1_mean']:.3f} {ci}"
+
+
+def _versus(cmp: dict[str, Any] | None) -> str:
+    if cmp is None:
+        return "(static)"
+    if cmp["ci"] is None:
+        return f"{cmp['mean_diff']:+.3f} ({cmp['verdict']})"
+    low, high = cmp["ci"]
+    return f"{cmp['mean_diff']:+.3f} [{low:+.3f}, {high:+.3f}] {cmp['verdict']}"
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -231,18 +260,20 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---:|---:|---|---|",
     ]
     for row in result["curve"]:
-        ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]" if row["ci_low"] is not None else "n=1"
-        cmp = paired.get((row["arm"], row["teacher_calls"]))
-        if cmp is None:
-            versus = "(static)"
-        elif cmp["ci"] is None:
-            versus = f"{cmp['mean_diff']:+.3f} ({cmp['verdict']})"
-        else:
-            low, high = cmp["ci"]
-            versus = f"{cmp['mean_diff']:+.3f} [{low:+.3f}, {high:+.3f}] {cmp['verdict']}"
+        versus = _versus(paired.get((row["arm"], row["teacher_calls"])))
         lines.append(
             f"| {row['arm']} | {row['teacher_calls']} | {row['n_seeds']} | "
-            f"{row['macro_f1_mean']:.3f} {ci} | {versus} |"
+            f"{_interval(row)} | {versus} |"
+        )
+    lines += [
+        "",
+        "| arm | seeds | student on the data + the seeds, macro-F1 mean [95% CI] "
+        "| paired vs static [95% CI] |",
+        "|---|---:|---|---|",
+    ]
+    for row in result.get("plus_seeds", []):
+        lines.append(
+            f"| {row['arm']} | {row['n_seeds']} | {_interval(row)} | {_versus(row.get('paired'))} |"
         )
     lines += [
         "",

@@ -180,15 +180,19 @@ class _Loop:
         targets = np.array([self.labels.index(r["label"]) for r in rows])
         return criterion_scores(self.settings.criterion, proba, targets, self.rng)
 
-    def rate(self, rnd: int, calls: int) -> None:
-        """The judge rates ``calls`` unrated candidates, drawn at random."""
+    def rate(self, rnd: int, calls: int) -> dict[str, int]:
+        """The judge rates ``calls`` unrated candidates, drawn at random; the count of each
+        answer (``invalid``: not on the scale)."""
         unrated = [c for c in self.candidates if c["id"] not in self.ratings]
         chosen = self.rng.sample(unrated, min(calls, len(unrated)))
         desc = f"active r{rnd} judge {self.ctx.task_name}"
         outputs = self.ctx.teacher.generate([judge_request(self.ctx, c) for c in chosen], desc)
+        answers: Counter[str] = Counter()
         for row, samples in zip(chosen, outputs, strict=True):
             answer = samples[0].text.strip()
             self.ratings[row["id"]] = float(answer) if answer in JUDGE_SCALE else float("nan")
+            answers[answer if answer in JUDGE_SCALE else "invalid"] += 1
+        return dict(sorted(answers.items()))
 
 
 @dataclass(frozen=True)
@@ -239,11 +243,11 @@ class ActiveGeneration:
         pairs: list[tuple[float, float]],
     ) -> dict[str, Any]:
         ctx, settings = loop.ctx, loop.settings
-        judged = 0
+        judged, ratings = 0, None
         if settings.criterion == "llm_judge":
             unrated = sum(c["id"] not in loop.ratings for c in loop.candidates)
             judged = judge_calls(quota, settings.judge_share, unrated)
-            loop.rate(rnd, judged)
+            ratings = loop.rate(rnd, judged)
             scores = np.array([loop.ratings.get(c["id"], math.nan) for c in loop.candidates])
             student = None
         elif settings.criterion == "random":  # the control needs no student
@@ -295,6 +299,7 @@ class ActiveGeneration:
             "round": rnd,
             "calls": quota,
             "judge_calls": judged,
+            "judge_ratings": ratings,  # llm_judge: how often the judge gave each rating
             "generation_calls": len(requests),
             "candidates": len(loop.candidates) - len(children),  # the student's training set
             "kept": len(children),

@@ -188,6 +188,8 @@ def test_budget_is_exact_and_rows_carry_their_round_and_parent(
     generated = sum(r["generation_calls"] for r in report["rounds"])
     assert judged + generated == 10
     assert (judged > 0) == (criterion == "llm_judge")
+    ratings = [sum((r["judge_ratings"] or {}).values()) for r in report["rounds"]]
+    assert ratings == [r["judge_calls"] for r in report["rounds"]]  # every rating counted
     known = {s["id"] for s in SEEDS}
     for row in sorted(result.rows, key=lambda r: r["lineage"]["round"]):
         assert row["lineage"]["parent_id"] in known  # a seed or an earlier round's row
