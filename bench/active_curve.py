@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +40,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from budget_curve import retrieve, stage  # noqa: E402  (bench/, this script's directory)
 
 from synthdistill.compare import metric_stats, paired_comparison  # noqa: E402
 from synthdistill.io import read_jsonl, write_json  # noqa: E402
@@ -74,32 +75,22 @@ def generate(
     params["active"].update(criterion=criterion, rounds=rounds, seed=seed, student=student)
     params["active"]["per_label"] = arm.endswith(PER_LABEL)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+    params_file = out / "params.yaml"
+    params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
     data = ROOT / "data" / task
     retrieved = data / "retrieved.jsonl"  # empty unless the pipeline's method is synthesizrr
-    if method == "synthesizrr":  # its own passages, as stages retrieve_index + retrieve
-        index, retrieved = out / "retrieval", out / "retrieved.jsonl"
-        pool, test, seeds = (data / f"{split}.jsonl" for split in ("pool", "test", "seed"))
-        stage("retrieve_index", task, out, "--pool", pool, "--test", test, "--out-dir", index)
-        stage(
-            "retrieve", task, out, "--seed", seeds, "--index", index / "index", "--out", retrieved
-        )
+    if method == "synthesizrr":  # its own passages
+        retrieved = out / "retrieved.jsonl"
+        retrieve(task, params_file, out / "retrieval", retrieved)
     stage(
         "generate",
         task,
-        out,
+        params_file,
         *("--seed", data / "seed.jsonl", "--retrieved", retrieved),
         *("--out", out / "generated.jsonl", "--rejected", out / "rejected.jsonl"),
         *("--report", out / "report.json", "--usage", out / "usage.json"),
         *("--runtime", out / "runtime.json"),
     )
-
-
-def stage(name: str, task: str, out: Path, *args: str | Path) -> None:
-    """Run stage ``name`` on ``task`` with the arm's params file (in ``out``)."""
-    cmd = [sys.executable, str(ROOT / "stages" / f"{name}.py"), "--task", task]
-    cmd += ["--params", str(out / "params.yaml"), *map(str, args)]
-    subprocess.run(cmd, cwd=ROOT, check=True)
 
 
 def prefix(rows: list[dict[str, Any]], arm: str, point: int, calls: int) -> list[dict[str, Any]]:

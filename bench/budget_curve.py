@@ -27,9 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("fewgen", "synthesizrr")
 
 
-def stage(name: str, task: str, params: Path, *args: str) -> None:
+def stage(name: str, task: str, params: Path, *args: str | Path) -> None:
+    """Run ``stages/<name>.py`` on ``task`` with the params file ``params``."""
     cmd = [sys.executable, str(ROOT / "stages" / f"{name}.py"), "--task", task]
     subprocess.run([*cmd, "--params", str(params), *map(str, args)], cwd=ROOT, check=True)
+
+
+def retrieve(task: str, params: Path, index: Path, out: Path) -> None:
+    """SynthesizRR's passages, as stages retrieve_index (into ``index``) and retrieve
+    (into ``out``) make them from the workspace's prepared split."""
+    data = ROOT / "data" / task
+    pool, test, seeds = (data / f"{split}.jsonl" for split in ("pool", "test", "seed"))
+    stage("retrieve_index", task, params, "--pool", pool, "--test", test, "--out-dir", index)
+    stage("retrieve", task, params, "--seed", seeds, "--index", index / "index", "--out", out)
 
 
 def point(task: str, method: str, budget: int, work: Path) -> dict[str, Any]:
@@ -44,28 +54,7 @@ def point(task: str, method: str, budget: int, work: Path) -> dict[str, Any]:
     data = ROOT / "data" / task
     index = work / f"{method}-index"
     if not index.exists():  # the retrieval inputs do not depend on the budget
-        stage(
-            "retrieve_index",
-            task,
-            params_file,
-            "--pool",
-            data / "pool.jsonl",
-            "--test",
-            data / "test.jsonl",
-            "--out-dir",
-            index,
-        )
-        stage(
-            "retrieve",
-            task,
-            params_file,
-            "--seed",
-            data / "seed.jsonl",
-            "--index",
-            index / "index",
-            "--out",
-            work / f"{method}-retrieved.jsonl",
-        )
+        retrieve(task, params_file, index, work / f"{method}-retrieved.jsonl")
     stage(
         "generate",
         task,

@@ -98,10 +98,10 @@ def select_per_label(
     ``i``'s): each label's share is chosen by :func:`select` among that label's candidates
     only; the ``k % n`` extra picks go to the labels whose best candidate scores highest.
     Labels with no eligible candidate (NaN) get no share, so exactly ``k`` are chosen."""
-    rated = [(lab, float(s)) for s, lab in zip(scores, labels, strict=True) if not math.isnan(s)]
-    best: dict[str, float] = {}
-    for lab, score in rated:  # a label with no eligible candidate gets no share
-        best[lab] = max(best.get(lab, -math.inf), score)
+    best: dict[str, float] = {}  # a label with no eligible candidate gets no share
+    for score, label in zip(scores, labels, strict=True):
+        if not math.isnan(score):
+            best[label] = max(best.get(label, -math.inf), float(score))
     if not best or k <= 0:
         return []
     order = sorted(best, key=lambda name: (-best[name], name))
