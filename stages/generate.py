@@ -58,6 +58,8 @@ def main() -> None:
         train = train.model_copy(update={"student": student})
         lm = load_section("lm", args.params) if is_lm(student) else None
         trainer = StudentTrainer(list(task.labels), train, task.language, lm)
+        if active.warm_start:  # validated at stage start, before the teacher loads
+            trainer.check_warm_start()
     teacher = build_teacher(load_section("teacher", args.params), model, lora=lora)
     try:
         ctx = GenerationContext(

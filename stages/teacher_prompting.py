@@ -1,6 +1,8 @@
 """Stage teacher_prompting: the teacher labels the gold test set (a baseline).
 
-The seeds are its few-shot turns and its answer is constrained to the label names.
+The seeds are its few-shot turns and its answer is constrained to the label names. With
+``teacher_prompting.teacher: tuned`` the tune_teacher stage's LoRA teacher answers
+instead, zero-shot, with the prompt it was tuned on (it learned the seeds).
 """
 
 from pathlib import Path
@@ -15,9 +17,12 @@ from synthdistill.baselines import (
     teacher_latency,
 )
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.params import load_section, load_task
+from synthdistill.methods.finetuned import tuned_annotation_requests
+from synthdistill.params import ParamsError, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.teachers import build_teacher
+from synthdistill.teachers.base import SamplingParams
+from synthdistill.teachers.tuned import tuned_adapter
 
 
 def main() -> None:
@@ -27,23 +32,36 @@ def main() -> None:
     p.add_argument("--out", type=Path, required=True, help="teacher predictions (JSONL)")
     p.add_argument("--usage", type=Path, required=True, help="teacher budget spent (JSON)")
     p.add_argument("--runtime", type=Path, help="calls vs cache hits + latency probe (JSON)")
+    p.add_argument("--tuned-teacher", type=Path, help="tune_teacher's output (teacher: tuned)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("teacher_prompting", args.params)
     generation = task.kind == "generation"
+    tuned = params.teacher == "tuned"
+    if tuned and (generation or not args.tuned_teacher):
+        raise ParamsError(
+            "teacher_prompting.teacher: 'tuned' needs a classification task and "
+            "--tuned-teacher (tune_teacher's output); choose one of: base, tuned"
+        )
+    lora = tuned_adapter(args.tuned_teacher) if tuned else None
     target = "output" if generation else "label"
     test = read_jsonl(args.test, required=("id", "text", target))
     seeds = read_jsonl(args.seeds, required=("text", target))
-    shots = (seeds if generation else interleave_labels(seeds, None)) if params.shots else []
+    use_shots = params.shots and not tuned  # the tuned teacher learned the seeds
+    shots = (seeds if generation else interleave_labels(seeds, None)) if use_shots else []
     rows = (
         test[: params.max_examples] if generation else interleave_labels(test, params.max_examples)
     )
     teacher_params = prompting_teacher_params(load_section("teacher", args.params), bool(shots))
-    teacher = build_teacher(teacher_params, task.teacher_model)
+    teacher = build_teacher(teacher_params, task.teacher_model, lora=lora)
     if generation:  # the teacher answers each test input (scored by stage evaluate) with
         # the students' answer budget (lm.max_new_tokens): the same room for every system
         answer_tokens = load_section("lm", args.params).max_new_tokens
         requests = generation_requests(task, rows, answer_tokens, shots)
+    elif tuned:
+        choices = tuple(task.labels) if params.constrained else ()
+        sampling = SamplingParams(0.0, 1.0, max_tokens=params.max_tokens, choices=choices)
+        requests = tuned_annotation_requests(task, rows, sampling)
     else:
         requests = classify_requests(task, rows, params.max_tokens, shots, params.constrained)
     try:
@@ -61,8 +79,9 @@ def main() -> None:
     if args.runtime:
         write_json(args.runtime, {**usage.runtime(), **latency})
     log.info(
-        "teacher_prompting %s: %d predictions, %d shots, constrained=%s",
+        "teacher_prompting %s (%s teacher): %d predictions, %d shots, constrained=%s",
         args.task,
+        params.teacher,
         len(predictions),
         len(shots),
         params.constrained,

@@ -1,6 +1,7 @@
 """Stage tune_teacher: LoRA-tune the task's teacher on the labelled seeds (both jobs:
 label -> text and text -> label) and export the adapter for llama.cpp. For a method that
-uses no tuned teacher it records that and tunes nothing."""
+uses no tuned teacher (and no ``teacher_prompting.teacher: tuned``) it records that and
+tunes nothing."""
 
 from pathlib import Path
 
@@ -21,8 +22,9 @@ def main() -> None:
     task = load_task(args.task, args.params)
     method = task.method or load_section("generate", args.params).method
     get_method(method, task.kind)  # an unknown method fails here, listing the valid ones
-    if method not in TUNED_TEACHER:
-        skip_tuning(args.out, f"method '{method}' uses no tuned teacher")
+    prompting = load_section("teacher_prompting", args.params).teacher
+    if method not in TUNED_TEACHER and (prompting != "tuned" or task.kind != "classification"):
+        skip_tuning(args.out, "neither the method nor teacher_prompting uses a tuned teacher")
         log.info(
             "tune_teacher %s: method %s uses no tuned teacher; nothing tuned", args.task, method
         )

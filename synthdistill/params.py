@@ -244,10 +244,12 @@ class ActiveParams(Section):
     per_label: bool = False  # split each round's selections evenly over the labels
     judge_share: float = Field(default=0.5, gt=0, lt=1)  # llm_judge: share of calls rating
     student: str | None = None  # the in-loop student (None = the task's final student)
+    warm_start: bool = False  # continue each round's student from the previous round's
     seed: int = 0  # selection and judge-sample seed
 
 
 class TeacherPromptingParams(Section):
+    teacher: Literal["base", "tuned"] = "base"  # tuned: tune_teacher's LoRA teacher
     shots: bool = True
     constrained: bool = True
     max_tokens: int = Field(default=16, gt=0)

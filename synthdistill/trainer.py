@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from synthdistill.params import LMParams, TrainParams
-from synthdistill.students import Student, load_student, train_student
+from synthdistill.params import LMParams, ParamsError, TrainParams
+from synthdistill.students import STUDENTS, Student, is_lm, load_student, train_student
 from synthdistill.students.lm import IGNORE, LMStudent, encode_pair
 from synthdistill.students.lm_classifier import LMClassifier
 from synthdistill.templates import classify_prompt
@@ -35,8 +35,27 @@ class StudentTrainer:
     def name(self) -> str:
         return self.params.student
 
-    def __call__(self, rows: list[dict[str, Any]], out_dir: Path) -> Student:
-        train_student(rows, self.labels, self.params, out_dir, None, self.lang, self.lm)
+    def check_warm_start(self) -> None:
+        """A ParamsError unless the student can continue from its previous weights: a
+        fine-tuned encoder (a linear student's convex fit reaches the same optimum from
+        scratch; an LM student's LoRA continuation is not built)."""
+        if self.name in STUDENTS or is_lm(self.name):
+            raise ParamsError(
+                f"active.warm_start: the in-loop student '{self.name}' cannot continue from "
+                "the previous round; choose a fine-tuned encoder (e.g. minilm-l6, "
+                "a local model directory or a hub name) or set active.warm_start: false"
+            )
+
+    def __call__(
+        self, rows: list[dict[str, Any]], out_dir: Path, init: Path | None = None
+    ) -> Student:
+        """Train on ``rows`` into ``out_dir`` from the pretrained model, or from the
+        student saved in ``init`` (its weights and head: a warm start)."""
+        params = self.params
+        if init is not None:
+            self.check_warm_start()
+            params = params.model_copy(update={"student": str(init)})
+        train_student(rows, self.labels, params, out_dir, None, self.lang, self.lm)
         student = load_student(out_dir)
         return LikelihoodClassifier(student) if isinstance(student, LMClassifier) else student
 

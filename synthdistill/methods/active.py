@@ -2,8 +2,9 @@
 writes next.
 
 The budget of teacher calls is split evenly over ``active.rounds`` rounds. Round 0 is the
-seed set. In each round the in-loop student is trained from scratch on everything so far
-(seeds + the synthetic examples kept in earlier rounds), scores every candidate by the
+seed set. In each round the in-loop student is trained from scratch (with
+``active.warm_start``: from the previous round's student) on everything so far (seeds +
+the synthetic examples kept in earlier rounds), scores every candidate by the
 criterion, and the teacher writes one new example of the same label from each selected
 candidate (the candidate is the one shot of the fewgen prompt). Higher score = harder for
 the student:
@@ -33,7 +34,6 @@ import math
 import random
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
@@ -41,7 +41,12 @@ from typing import Any, get_args
 
 import numpy as np
 
-from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.base import (
+    Example,
+    GenerationContext,
+    GenerationResult,
+    InLoopTrainer,
+)
 from synthdistill.methods.labelgen import label_request, sampling_for
 from synthdistill.params import ActiveParams, Criterion
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
@@ -150,7 +155,7 @@ class _Loop:
 
     ctx: GenerationContext
     settings: ActiveParams
-    trainer: Callable[[list[Example], Path], Any] | None  # None: random, llm_judge
+    trainer: InLoopTrainer | None  # None: random, llm_judge
     work: Path
     rng: random.Random
 
@@ -166,7 +171,10 @@ class _Loop:
         """Train the in-loop student on the candidates; its probabilities on ``rows``."""
         if self.trainer is None:  # generate() refused this criterion without a student
             raise ValueError(f"criterion '{self.settings.criterion}' needs the in-loop student")
-        student = self.trainer(self.candidates, self.work / f"round-{rnd}")
+        # the previous round's student, if any was trained (warm start)
+        previous = self.work / f"round-{rnd - 1}"
+        init = previous if self.settings.warm_start and previous.is_dir() else None
+        student = self.trainer(self.candidates, self.work / f"round-{rnd}", init)
         return student, self.proba(student, rows)
 
     def proba(self, student: Any, rows: list[Example]) -> np.ndarray:
@@ -208,6 +216,8 @@ class ActiveGeneration:
         trainer = ctx.student_trainer
         if trainer is None and settings.criterion not in ("random", "llm_judge"):
             raise ValueError(f"criterion '{settings.criterion}' needs the in-loop student")
+        if trainer is not None and settings.warm_start:
+            trainer.check_warm_start()  # before any teacher call
         result = GenerationResult()
         rounds: list[dict[str, Any]] = []
         pairs: list[tuple[float, float]] = []
@@ -223,6 +233,7 @@ class ActiveGeneration:
             "criterion": settings.criterion,
             "selection": settings.selection,
             "per_label": settings.per_label,
+            "warm_start": settings.warm_start,
             "student": getattr(trainer, "name", None),
             "rounds": rounds,
             "spearman_items": spearman([p for p, _ in pairs], [c for _, c in pairs]),

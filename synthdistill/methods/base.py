@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +22,18 @@ from synthdistill.teachers.teacher import Teacher
 Example = dict[str, Any]
 
 
+class InLoopTrainer(Protocol):
+    """Trains a student on rows into ``out_dir`` (from the one saved in ``init``: a warm
+    start) and returns it; ``name`` is the student's."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check_warm_start(self) -> None: ...
+
+    def __call__(self, rows: list[Example], out_dir: Path, init: Path | None = None) -> Any: ...
+
+
 @dataclass
 class GenerationContext:
     task_name: str
@@ -36,9 +47,10 @@ class GenerationContext:
     pool: list[Example] = field(default_factory=list)  # unlabelled inputs (annotation methods)
     finetune: FinetuneParams | None = None  # the fine-tuned teacher methods' knobs
     active: ActiveParams | None = None  # method active's knobs
-    # method active: trains the in-loop student on rows into a directory and returns it
-    # (synthdistill.trainer.StudentTrainer; passed in so that methods import no student)
-    student_trainer: Callable[[list[Example], Path], Any] | None = None
+    # method active: trains the in-loop student on rows into a directory (from the
+    # student saved in ``init`` when given) and returns it (synthdistill.trainer's
+    # StudentTrainer; passed in so that methods import no student)
+    student_trainer: InLoopTrainer | None = None
 
 
 @dataclass

@@ -52,6 +52,19 @@ def annotation_prompt(task: TaskParams, text: str) -> str:
     return classify_prompt(text, list(task.labels), task.language)
 
 
+def tuned_annotation_requests(
+    task: TaskParams, rows: list[Example], sampling: SamplingParams, n: int = 1
+) -> list[TeacherRequest]:
+    """The tuned teacher's label requests for ``rows``: the one user turn it was tuned on
+    (:func:`annotation_prompt`), no shots."""
+    return [
+        TeacherRequest(
+            messages=(Message("user", annotation_prompt(task, row["text"])),), params=sampling, n=n
+        )
+        for row in rows
+    ]
+
+
 def tuning_pairs(task: TaskParams, rows: list[Example]) -> list[tuple[str, str]]:
     """Both jobs from each labelled row: label -> its text, and text -> its label."""
     unknown = sorted({str(r["label"]) for r in rows} - set(task.labels))
@@ -122,14 +135,7 @@ class FinetunedTeacher:
             choices=tuple(labels),
         )
         if self.name in TUNED_TEACHER:  # the prompt the teacher was tuned on
-            requests = [
-                TeacherRequest(
-                    messages=(Message("user", annotation_prompt(task, row["text"])),),
-                    params=sampling,
-                    n=per_input,
-                )
-                for row in chosen
-            ]
+            requests = tuned_annotation_requests(task, chosen, sampling, per_input)
         else:  # the base teacher: the fair prompting baseline's request, every seed a shot
             # imported here: baselines imports methods.parsing, which loads this package
             from synthdistill.baselines import classify_requests

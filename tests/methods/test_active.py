@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +28,7 @@ from synthdistill.methods.active import (
 from synthdistill.params import (
     ActiveParams,
     GenerateParams,
+    ParamsError,
     TaskParams,
     TrainParams,
     load_section,
@@ -231,3 +234,40 @@ def test_a_killed_run_resumes_without_repeating_a_call(tmp_path: Path) -> None:
 def test_bad_criterion_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="loss"):
         ActiveParams.model_validate({"criterion": "confidence"})
+
+
+@dataclass
+class RecordingTrainer:
+    """The TF-IDF student, recording which directory each round starts from."""
+
+    inits: list[Path | None] = field(default_factory=list)
+    name: str = "recording"
+
+    def check_warm_start(self) -> None:
+        pass
+
+    def __call__(self, rows: list[dict[str, Any]], out_dir: Path, init: Path | None = None) -> Any:
+        self.inits.append(init)
+        return StudentTrainer(list(TASK.labels), TrainParams(student="tfidf"))(rows, out_dir)
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_warm_start_trains_each_round_from_the_previous_student(tmp_path: Path, warm: bool) -> None:
+    trainer = RecordingTrainer()
+    ctx = _ctx(tmp_path / "c.sqlite", FakeBackend(_responder), budget=6, warm_start=warm)
+    ctx.student_trainer = trainer
+    report = get_method("active").generate(ctx).counts()["active"]
+    assert report["warm_start"] is warm
+    if warm:  # round 1 starts from the pretrained model, round r from round r - 1
+        assert trainer.inits[0] is None
+        assert [p.name for p in trainer.inits[1:] if p] == ["round-1", "round-2"]
+    else:
+        assert trainer.inits == [None, None, None]
+
+
+def test_warm_start_with_a_linear_student_fails_before_any_call(tmp_path: Path) -> None:
+    backend = FakeBackend(_responder)
+    ctx = _ctx(tmp_path / "c.sqlite", backend, budget=6, warm_start=True)  # tfidf
+    with pytest.raises(ParamsError, match="warm_start"):
+        get_method("active").generate(ctx)
+    assert backend.calls == 0

@@ -4,22 +4,29 @@ vote share, the annotation score, the tuning pairs (both jobs from each seed).""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from synthdistill.methods import GenerationContext, get_method
 from synthdistill.methods.finetuned import (
     annotation_prompt,
     generation_prompt,
     split_budget,
+    tuned_annotation_requests,
     tuning_pairs,
 )
 from synthdistill.params import FinetuneParams, GenerateParams, TaskParams, load_section
-from synthdistill.teachers.base import TeacherRequest
+from synthdistill.teachers.base import SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
 from synthdistill.teachers.teacher import Teacher
+from synthdistill.teachers.tuning import skip_tuning
+
+REPO = Path(__file__).resolve().parents[2]
 
 TASK = TaskParams.model_validate(
     {
@@ -178,3 +185,37 @@ def test_an_unlabelled_pool_is_annotated_but_not_scored(tmp_path: Path) -> None:
     ctx.pool = [{"id": row["id"], "text": row["text"]} for row in POOL]  # no gold labels
     result = get_method("ft_annotate").generate(ctx)
     assert len(result.rows) == 6 and "annotation" not in result.counts()
+
+
+def test_tuned_prompting_asks_with_the_prompt_it_was_tuned_on() -> None:
+    """teacher_prompting.teacher: tuned and ft_annotate share one request shape: the
+    single user turn of the tuning pairs, the answer constrained to the labels."""
+    sampling = SamplingParams(0.0, 1.0, max_tokens=8, choices=tuple(TASK.labels))
+    [request] = tuned_annotation_requests(TASK, SEEDS[:1], sampling)
+    assert [m.role for m in request.messages] == ["user"]
+    assert (request.messages[0].content, SEEDS[0]["label"]) in tuning_pairs(TASK, SEEDS)
+    assert request.params.choices == ("sports", "tech")
+
+
+@pytest.mark.parametrize(
+    ("task", "error"),
+    [("bbc_news", "no tuned teacher there"), ("bbc_headline", "needs a classification task")],
+)
+def test_tuned_teacher_prompting_without_a_tuned_teacher_fails_clearly(
+    tmp_path: Path, task: str, error: str
+) -> None:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["teacher_prompting"]["teacher"] = "tuned"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True))
+    skip_tuning(tmp_path / "teacher", "neither the method nor teacher_prompting uses one")
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "stages/teacher_prompting.py"), "--task", task]
+        + ["--params", str(tmp_path / "params.yaml"), "--test", "t.jsonl", "--seeds", "s.jsonl"]
+        + ["--out", "o.jsonl", "--usage", "u.json", "--tuned-teacher", str(tmp_path / "teacher")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    assert error in proc.stderr

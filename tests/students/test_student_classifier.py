@@ -10,12 +10,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from transformers import BertConfig, BertJapaneseTokenizer, BertModel, BertTokenizer
 
-from synthdistill.params import TrainParams
+from synthdistill.params import ParamsError, TrainParams
 from synthdistill.students.classifier import load_classifier, train_classifier
+from synthdistill.trainer import StudentTrainer
 
 LABELS = ["sports", "food", "weather"]
 TOY = {
@@ -219,3 +221,27 @@ def test_minilm_learns_toy_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     predictions = classifier.predict([row["text"] for row in rows])
     accuracy = sum(p == row["label"] for p, row in zip(predictions, rows, strict=True)) / 12
     assert accuracy > 0.5  # chance is 1/3
+
+
+def test_in_loop_trainer_warm_start_continues_from_the_saved_student(
+    tiny_en: Path, tmp_path: Path
+) -> None:
+    """active.warm_start: a round's student starts from the previous round's weights and
+    head. With a negligible learning rate it answers as the saved student does; a cold
+    start (a fresh head) does not."""
+    rows = toy_rows(TOY)
+    texts = [r["text"] for r in rows]
+    fit = TrainParams(student=str(tiny_en), epochs=4, lr=1e-2, batch_size=4)
+    first = StudentTrainer(LABELS, fit)(rows, tmp_path / "round-1")
+    frozen = StudentTrainer(LABELS, fit.model_copy(update={"lr": 1e-12, "epochs": 1}))
+    warm = frozen(rows, tmp_path / "warm", init=tmp_path / "round-1")
+    cold = frozen(rows, tmp_path / "cold")
+    saved = first.predict_proba(texts)
+    assert np.allclose(warm.predict_proba(texts), saved, atol=1e-4)
+    assert not np.allclose(cold.predict_proba(texts), saved, atol=1e-2)
+
+
+@pytest.mark.parametrize("student", ["tfidf", "e5-linear", "smollm2-135m-instruct"])
+def test_warm_start_refuses_students_that_cannot_continue(student: str) -> None:
+    with pytest.raises(ParamsError, match=f"warm_start.*'{student}'.*minilm-l6"):
+        StudentTrainer(LABELS, TrainParams(student=student)).check_warm_start()
