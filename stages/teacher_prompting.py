@@ -48,7 +48,9 @@ def main() -> None:
     test = read_jsonl(args.test, required=("id", "text", target))
     seeds = read_jsonl(args.seeds, required=("text", target))
     use_shots = params.shots and not tuned  # the tuned teacher learned the seeds
-    shots = (seeds if generation else interleave_labels(seeds, None)) if use_shots else []
+    shots = (
+        (seeds if generation else interleave_labels(seeds, params.max_shots)) if use_shots else []
+    )
     rows = (
         test[: params.max_examples] if generation else interleave_labels(test, params.max_examples)
     )

@@ -251,6 +251,7 @@ class ActiveParams(Section):
 class TeacherPromptingParams(Section):
     teacher: Literal["base", "tuned"] = "base"  # tuned: tune_teacher's LoRA teacher
     shots: bool = True
+    max_shots: int | None = Field(default=40, gt=0)  # at most this many seeds as shots
     constrained: bool = True
     max_tokens: int = Field(default=16, gt=0)
     max_examples: int | None = Field(default=40, gt=0)
@@ -264,6 +265,8 @@ class QualityParams(Section):
 
 class PrepareParams(Section):
     seed: int = 0
+    # grow the seed set to this fraction of the labelled non-test data (None = the seeds)
+    gold_fraction: float | None = Field(default=None, gt=0, le=1)
 
 
 class RetrievalParams(Section):

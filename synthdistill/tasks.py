@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import random
 import re
 from collections import defaultdict
@@ -366,3 +367,28 @@ def split_by_label(rows: list[Example], task: TaskParams, seed: int) -> dict[str
         splits["test"] += test_rows
         splits["pool"] += pool_rows
     return splits
+
+
+def with_gold_fraction(
+    splits: dict[str, list[Example]], task: TaskParams, fraction: float | None, seed: int
+) -> dict[str, list[Example]]:
+    """``splits`` with the seed set grown to ``fraction`` of each label's non-test rows
+    (seed + pool; at least the seeds): the seeds, then that label's pool rows in a fixed
+    seeded order, so a larger fraction's seed set contains a smaller one's (nested). The
+    test set is untouched (no test row can become gold); the pool keeps the rest.
+    ``fraction`` None returns ``splits`` unchanged."""
+    if fraction is None:
+        return splits
+    if task.kind != "classification":
+        raise ParamsError("prepare.gold_fraction: for classification tasks only (set it to null)")
+    seeds: list[Example] = []
+    pool: list[Example] = []
+    for label in task.labels:
+        own_seeds = [r for r in splits["seed"] if r["label"] == label]
+        own_pool = sorted((r for r in splits["pool"] if r["label"] == label), key=lambda r: r["id"])
+        random.Random(f"{seed}:gold:{label}").shuffle(own_pool)
+        total = len(own_seeds) + len(own_pool)
+        extra = max(0, math.ceil(fraction * total) - len(own_seeds))
+        seeds += own_seeds + own_pool[:extra]
+        pool += own_pool[extra:]
+    return {**splits, "seed": seeds, "pool": pool}

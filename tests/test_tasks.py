@@ -1,4 +1,5 @@
 import json
+import math
 import random
 from pathlib import Path
 
@@ -7,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from synthdistill.io import DataError
-from synthdistill.params import TaskDataParams, TaskParams
+from synthdistill.params import ParamsError, TaskDataParams, TaskParams
 from synthdistill.sampling import sample_like
-from synthdistill.tasks import article_runs, load_examples, split_examples
+from synthdistill.tasks import article_runs, load_examples, split_examples, with_gold_fraction
 
 
 def _task(**kw: object) -> TaskParams:
@@ -253,3 +254,35 @@ def test_sample_like_matches_counts() -> None:
     sample = sample_like(_rows(20), like, seed=0)
     assert sorted(r["label"] for r in sample) == ["neg", "pos", "pos", "pos"]
     assert sample == sample_like(_rows(20), like, seed=0)
+
+
+def test_gold_fractions_are_nested_and_never_take_a_test_row() -> None:
+    """prepare.gold_fraction (the fine-tuned teacher's data-fraction grid): each label's
+    seed set grows to the fraction of its non-test rows, a larger fraction's set contains
+    a smaller one's, and the test set is the same for every fraction."""
+    task = _task()
+    rows = _rows(200)
+    base = split_examples(rows, task, seed=0)
+    test_ids = {r["id"] for r in base["test"]}
+    previous: set[str] = {r["id"] for r in base["seed"]}
+    for fraction in (0.05, 0.1, 0.25, 1.0):
+        grown = with_gold_fraction(base, task, fraction, seed=0)
+        gold = {r["id"] for r in grown["seed"]}
+        assert grown["test"] == base["test"]
+        assert not gold & test_ids  # no test leak
+        assert previous <= gold  # nested
+        assert not gold & {r["id"] for r in grown["pool"]}
+        assert len(gold) + len(grown["pool"]) + len(test_ids) == len(rows)  # nothing lost
+        for label in task.labels:
+            non_test = sum(r["label"] == label for r in rows) - task.data.test_per_label
+            mine = sum(r["label"] == label for r in grown["seed"])
+            assert mine == max(task.data.seed_per_label, math.ceil(fraction * non_test))
+        previous = gold
+    assert with_gold_fraction(base, task, 0.1, seed=0) == with_gold_fraction(base, task, 0.1, 0)
+    assert with_gold_fraction(base, task, None, seed=0) is base
+
+
+def test_gold_fraction_is_for_classification_only() -> None:
+    task = _task(kind="generation", labels={}, instruction="Write.", seed_count=2, test_count=3)
+    with pytest.raises(ParamsError, match="gold_fraction"):
+        with_gold_fraction({"seed": [], "test": [], "pool": []}, task, 0.1, seed=0)

@@ -38,6 +38,7 @@ from synthdistill.text.answers import parse_label
 
 TUNED_TEACHER = ("ft_generate", "ft_annotate", "ft_both")  # methods that need tune_teacher
 ANSWER_TOKENS = 8  # a label name is a few tokens
+MAX_SHOTS = 40  # annotate's shots at most (teacher_prompting.max_shots' default)
 
 
 def generation_prompt(task: TaskParams, label: str) -> str:
@@ -138,11 +139,14 @@ class FinetunedTeacher:
             requests = tuned_annotation_requests(task, chosen, sampling, per_input)
         else:  # the base teacher: the fair prompting baseline's request, every seed a shot
             # imported here: baselines imports methods.parsing, which loads this package
-            from synthdistill.baselines import classify_requests
+            from synthdistill.baselines import classify_requests, interleave_labels
 
+            shots = ctx.seed_rows  # a gold_fraction seed set is capped, labels in turn
+            if len(shots) > MAX_SHOTS:
+                shots = interleave_labels(shots, MAX_SHOTS)
             requests = [
                 replace(request, params=sampling, n=per_input)
-                for request in classify_requests(task, chosen, ANSWER_TOKENS, ctx.seed_rows)
+                for request in classify_requests(task, chosen, ANSWER_TOKENS, shots)
             ]
         outputs = ctx.teacher.generate(requests, desc=f"{self.name} annotate {ctx.task_name}")
         for row, samples in zip(chosen, outputs, strict=True):
