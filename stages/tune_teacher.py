@@ -26,7 +26,10 @@ def main() -> None:
     if method not in TUNED_TEACHER and (prompting != "tuned" or task.kind != "classification"):
         skip_tuning(args.out, "neither the method nor teacher_prompting uses a tuned teacher")
         log.info(
-            "tune_teacher %s: method %s uses no tuned teacher; nothing tuned", args.task, method
+            "tune_teacher %s: neither method %s nor teacher_prompting uses a tuned teacher; "
+            "nothing tuned",
+            args.task,
+            method,
         )
         return
     model = task.teacher_model or load_section("teacher", args.params).model
