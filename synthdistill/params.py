@@ -169,6 +169,9 @@ class LMParams(Section):
     lora_alpha: int = Field(default=16, gt=0)
     lr: float = Field(default=1e-3, gt=0)
     epochs: int = Field(default=3, gt=0)
+    # At most this many optimizer steps (overrides epochs); None = epochs decide. Only the
+    # teacher's tuning sets it (finetune.max_steps); the lm section leaves it None.
+    max_steps: int | None = Field(default=None, gt=0)
     batch_size: int = Field(default=8, gt=0)
     max_length: int = Field(default=192, gt=0)
     max_new_tokens: int = Field(default=32, gt=0)
@@ -217,6 +220,7 @@ class FinetuneParams(Section):
     lora_alpha: int = Field(default=16, gt=0)
     lr: float = Field(default=1e-3, gt=0)
     epochs: int = Field(default=3, gt=0)
+    max_steps: int | None = Field(default=None, gt=0)  # caps the tuning's optimizer steps
     batch_size: int = Field(default=8, gt=0)
     max_length: int = Field(default=256, gt=0)
     generate_share: float = Field(default=0.5, ge=0, le=1)  # ft_both: budget share to generation
@@ -227,7 +231,16 @@ class FinetuneParams(Section):
 
     def lm(self, model: str) -> LMParams:
         """The LM tuning settings for the teacher ``model`` (LoRA always)."""
-        keys = ("lora_r", "lora_alpha", "lr", "epochs", "batch_size", "max_length", "seed")
+        keys = (
+            "lora_r",
+            "lora_alpha",
+            "lr",
+            "epochs",
+            "max_steps",
+            "batch_size",
+            "max_length",
+            "seed",
+        )
         return LMParams(student=model, lora=True, **{k: getattr(self, k) for k in keys})
 
 

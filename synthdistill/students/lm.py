@@ -263,12 +263,13 @@ def train_lm(
         from transformers.integrations import DVCLiveCallback
 
         callbacks.append(DVCLiveCallback(live=live))
-    steps_per_epoch = math.ceil(len(rows) / params.batch_size)
+    steps = params.max_steps or math.ceil(len(rows) / params.batch_size) * params.epochs
     with tempfile.TemporaryDirectory() as scratch:
         args = TrainingArguments(
             output_dir=scratch,
             per_device_train_batch_size=params.batch_size,
             num_train_epochs=params.epochs,
+            max_steps=params.max_steps or -1,  # -1: the epochs decide
             learning_rate=params.lr,
             lr_scheduler_type="constant",
             logging_steps=1,
@@ -277,7 +278,7 @@ def train_lm(
             use_cpu=True,
             seed=params.seed,
             data_seed=params.seed,
-            disable_tqdm=steps_per_epoch * params.epochs < 20,
+            disable_tqdm=steps < 20,
             dataloader_num_workers=0,
         )
         trainer = Trainer(

@@ -81,7 +81,8 @@ def _stored_tuning(base: str, pairs: list[tuple[str, str]], settings: LMParams) 
         {
             "base": base,
             "pairs": pairs,
-            "settings": settings.model_dump(),
+            # exclude_none: an unset max_steps keeps the key of tunings stored before it
+            "settings": settings.model_dump(exclude_none=True),
             "engine": engine_version("torch", "transformers", "peft", "gguf"),
         },
         sort_keys=True,

@@ -111,3 +111,9 @@ def test_the_dequantized_copy_is_kept_and_loads_identically(base: LMStudent) -> 
     assert all(torch.equal(ours[k], theirs[k]) for k in ours)
     prompt = "Write the headline.\n\nShares rose."
     assert again.chat and again.prompt_ids(prompt) == base.prompt_ids(prompt)
+
+
+def test_max_steps_caps_the_tuning(base: LMStudent) -> None:
+    capped = FAST.model_copy(update={"max_steps": 2})
+    student = LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat)
+    assert len(train_lm(student, PAIRS, capped).losses) == 2  # 2 steps, not 6 epochs' 6

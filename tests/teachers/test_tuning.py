@@ -58,6 +58,21 @@ def test_same_inputs_reuse_the_tuning_other_inputs_tune_again(
     tune_teacher("smollm2-135m-instruct", PAIRS, other, tmp_path / "d")
     assert len(fake_training) == 3  # other settings: a new tuning
     assert tuned_adapter(tmp_path / "d") == tmp_path / "d/adapter.gguf"
+    capped = FinetuneParams(max_steps=5).lm("smollm2-135m-instruct")
+    assert capped.max_steps == 5
+    tune_teacher("smollm2-135m-instruct", PAIRS, capped, tmp_path / "e")
+    assert len(fake_training) == 4  # a step cap is another setting: a new tuning
+    assert fake_training[-1][1].max_steps == 5
+
+
+def test_an_unset_step_cap_keeps_the_stored_tunings_key(tmp_path: Path) -> None:
+    from synthdistill.teachers.tuning import _stored_tuning
+
+    settings = FinetuneParams().lm("m")
+    assert settings.max_steps is None
+    assert "max_steps" not in settings.model_dump(exclude_none=True)
+    capped = FinetuneParams(max_steps=30).lm("m")
+    assert _stored_tuning("m", PAIRS, settings) != _stored_tuning("m", PAIRS, capped)
 
 
 def test_skipped_or_missing_tuning_is_a_clear_error(tmp_path: Path) -> None:
