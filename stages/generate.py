@@ -2,8 +2,15 @@
 
 from pathlib import Path
 
+from synthdistill.baselines import prompting_teacher_params
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.methods import SELF_GENERATING, TUNED_TEACHER, GenerationContext, get_method
+from synthdistill.methods import (
+    SELF_GENERATING,
+    SHARED_PREFIX,
+    TUNED_TEACHER,
+    GenerationContext,
+    get_method,
+)
 from synthdistill.params import ParamsError, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.teachers import build_teacher
@@ -60,7 +67,10 @@ def main() -> None:
         trainer = StudentTrainer(list(task.labels), train, task.language, lm)
         if active.warm_start:  # validated at stage start, before the teacher loads
             trainer.check_warm_start()
-    teacher = build_teacher(load_section("teacher", args.params), model, lora=lora)
+    teacher_params = prompting_teacher_params(
+        load_section("teacher", args.params), shared_prefix=params.method in SHARED_PREFIX
+    )
+    teacher = build_teacher(teacher_params, model, lora=lora)
     try:
         ctx = GenerationContext(
             args.task,

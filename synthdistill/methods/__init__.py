@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from synthdistill.methods.active import ActiveGeneration
 from synthdistill.methods.base import GenerationContext, GenerationMethod, GenerationResult
-from synthdistill.methods.finetuned import TUNED_TEACHER, FinetunedTeacher
+from synthdistill.methods.finetuned import SHARED_PREFIX, TUNED_TEACHER, FinetunedTeacher
 from synthdistill.methods.labelgen import LabelConditionedGeneration
 from synthdistill.methods.pairgen import PairGeneration
 from synthdistill.methods.selfguide import SelfGuide
@@ -40,6 +40,7 @@ __all__ = [
     "GENERATION_METHODS",
     "METHODS",
     "SELF_GENERATING",
+    "SHARED_PREFIX",
     "TUNED_TEACHER",
     "GenerationContext",
     "GenerationResult",

@@ -37,6 +37,10 @@ from synthdistill.templates import classify_prompt, render
 from synthdistill.text.answers import parse_label
 
 TUNED_TEACHER = ("ft_generate", "ft_annotate", "ft_both")  # methods that need tune_teacher
+# Methods whose every call starts with the same few-shot prefix (the seeds as shots): the
+# generate stage gives llama.cpp one slot, which reads the prefix once (baselines.
+# prompting_teacher_params) instead of once per slot.
+SHARED_PREFIX = ("annotate",)
 ANSWER_TOKENS = 8  # a label name is a few tokens
 MAX_SHOTS = 40  # annotate's shots at most (teacher_prompting.max_shots' default)
 

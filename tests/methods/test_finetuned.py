@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthdistill.methods import GenerationContext, get_method
+from synthdistill.baselines import prompting_teacher_params
+from synthdistill.methods import SHARED_PREFIX, GenerationContext, get_method
 from synthdistill.methods.finetuned import (
     annotation_prompt,
     generation_prompt,
@@ -19,7 +20,13 @@ from synthdistill.methods.finetuned import (
     tuned_annotation_requests,
     tuning_pairs,
 )
-from synthdistill.params import FinetuneParams, GenerateParams, TaskParams, load_section
+from synthdistill.params import (
+    FinetuneParams,
+    GenerateParams,
+    TaskParams,
+    TeacherParams,
+    load_section,
+)
 from synthdistill.teachers.base import SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
@@ -134,6 +141,19 @@ def test_confidence_from_samples_and_threshold(tmp_path: Path) -> None:
     assert len(result.rows) + len(result.rejected) == 3
     for row in result.rows:  # the fake answers are deterministic: all votes agree
         assert row["lineage"]["confidence"] == 1.0
+
+
+@pytest.mark.parametrize("method", ["annotate", "ft_annotate"])
+def test_shared_prefix_methods_share_every_turn_but_the_last(tmp_path: Path, method: str) -> None:
+    """SHARED_PREFIX (one llama.cpp slot in the generate stage) holds exactly the methods
+    whose requests all begin with the same turns, so one slot reads them once."""
+    ctx, backend = _ctx(tmp_path, method, budget=6)
+    get_method(method).generate(ctx)
+    prefixes = {tuple(m.content for m in r.messages[:-1]) for r in backend.requests}
+    shared = len(prefixes) == 1 and len(next(iter(prefixes))) > 1
+    assert shared == (method in SHARED_PREFIX)
+    teacher = prompting_teacher_params(TeacherParams(parallel=8), method in SHARED_PREFIX)
+    assert teacher.parallel == (1 if shared else 8)
 
 
 def test_low_confidence_inputs_are_dropped_with_a_reason(tmp_path: Path) -> None:

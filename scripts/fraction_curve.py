@@ -1,0 +1,104 @@
+"""Collect the data-fraction grid's exported experiments into the `dvc plots` curve.
+
+    .venv/bin/python scripts/fraction_curve.py --task bbc_news \
+        --point seeds ft-ft_annotate ft-ft_generate ft-ft_both \
+        --point 0.05 frac-0.05-ft_annotate frac-0.05-ft_generate frac-0.05-ft_both
+
+Each ``--point`` is a gold fraction (``seeds`` = prepare.gold_fraction null) and the
+experiments (under metrics/experiments/, written by scripts/export_experiment.py) that
+ran at it; each experiment's generate.method names its series. Per point it writes the
+student trained on the x gold alone (every run of the point trains it: they must agree)
+and each method's student on x gold + the teacher's data, with their 95% CIs and the
+paired difference to the gold-alone student, to metrics/fraction_curve/<task>/<series>.json
+(x = gold examples, the count prepare makes for that fraction) and a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from synthdistill.params import load_section, load_task
+from synthdistill.tasks import load_examples, split_examples, with_gold_fraction
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIES = {"ft_annotate": "annotation", "ft_generate": "generation", "ft_both": "both"}
+
+
+def gold_examples(task_name: str, fraction: float | None) -> int:
+    """How many gold examples prepare makes at ``fraction`` (the same library code)."""
+    task = load_task(task_name, ROOT / "params.yaml")
+    seed = load_section("prepare", ROOT / "params.yaml").seed
+    splits = split_examples(load_examples(task_name, task), task, seed)
+    return len(with_gold_fraction(splits, task, fraction, seed)["seed"])
+
+
+def _point(exp_dir: Path) -> tuple[float | None, str, dict[str, Any]]:
+    changed = json.loads((exp_dir / "params_changed.json").read_text())["changed"]
+    evaluation = json.loads((exp_dir / "eval.json").read_text())
+    return changed.get("prepare.gold_fraction"), changed["generate.method"], evaluation
+
+
+def _row(gold: int, fraction: float | None, system: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "gold_examples": gold,
+        "gold_fraction": fraction,
+        "macro_f1": system["macro_f1"],
+        "ci_low": system["macro_f1_ci_low"],
+        "ci_high": system["macro_f1_ci_high"],
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--task", required=True)
+    p.add_argument("--point", nargs="+", action="append", required=True, metavar="X EXP")
+    p.add_argument("--experiments", type=Path, default=ROOT / "metrics/experiments")
+    p.add_argument("--out", type=Path, default=ROOT / "metrics/fraction_curve")
+    args = p.parse_args()
+    curves: dict[str, list[dict[str, Any]]] = {"gold_alone": []}
+    table = [
+        "| gold examples (fraction) | series | student macro-F1 [95% CI] | vs gold alone, paired |",
+        "|---|---|---|---|",
+    ]
+    for fraction_arg, *names in args.point:
+        fraction = None if fraction_arg == "seeds" else float(fraction_arg)
+        gold = gold_examples(args.task, fraction)
+        alone: dict[str, Any] | None = None
+        for name in names:
+            found, method, evaluation = _point(args.experiments / name)
+            if found != fraction:
+                raise SystemExit(f"{name}: gold_fraction {found}, not the point's {fraction}")
+            if alone is not None and evaluation["seed_student"]["macro_f1"] != alone["macro_f1"]:
+                raise SystemExit(f"{name}: its gold-alone student differs from the point's")
+            alone = evaluation["seed_student"]
+            row = _row(gold, fraction, evaluation["student_plus_seeds"])
+            diff = evaluation["comparisons"]["student_plus_seeds_vs_seed_student"]
+            row |= {"vs_gold_alone": diff["macro_f1_delta"], "experiment": name}
+            row |= {"vs_ci_low": diff["ci_low"], "vs_ci_high": diff["ci_high"]}
+            curves.setdefault(SERIES[method], []).append(row)
+            table.append(
+                f"| {gold} ({fraction_arg}) | gold + {SERIES[method]} | {row['macro_f1']:.3f} "
+                f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] | {diff['macro_f1_delta']:+.3f} "
+                f"[{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}] {diff['verdict']} |"
+            )
+        if alone is None:
+            raise SystemExit(f"point {fraction_arg}: no experiments")
+        curves["gold_alone"].append(_row(gold, fraction, alone))
+        table.append(
+            f"| {gold} ({fraction_arg}) | gold alone | {alone['macro_f1']:.3f} "
+            f"[{alone['macro_f1_ci_low']:.3f}, {alone['macro_f1_ci_high']:.3f}] | |"
+        )
+    out = args.out / args.task
+    out.mkdir(parents=True, exist_ok=True)
+    for series, rows in curves.items():
+        rows.sort(key=lambda r: r["gold_examples"])
+        (out / f"{series}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (args.out / f"{args.task}.md").write_text("\n".join(table) + "\n")
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
