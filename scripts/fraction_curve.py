@@ -6,7 +6,8 @@
 
 Each ``--point`` is a gold fraction (``seeds`` = prepare.gold_fraction null) and the
 experiments (under metrics/experiments/, written by scripts/export_experiment.py) that
-ran at it; each experiment's generate.method names its series. Per point it writes the
+ran at it; each experiment's generate.method names its series, or ``EXP=SERIES`` names it
+(a variant, e.g. another tuning length, gets a line of its own). Per point it writes the
 student trained on the x gold alone (every run of the point trains it: they must agree)
 and each method's student on x gold + the teacher's data, with their 95% CIs and the
 paired difference to the gold-alone student, to metrics/fraction_curve/<task>/<series>.json
@@ -41,6 +42,16 @@ def _point(exp_dir: Path) -> tuple[float | None, str, dict[str, Any]]:
     return changed.get("prepare.gold_fraction"), changed["generate.method"], evaluation
 
 
+def _annotation(exp_dir: Path) -> str:
+    """The teacher's annotation accuracy on the pool inputs it labelled, if it labelled."""
+    report = exp_dir / "generate_report.json"
+    found = json.loads(report.read_text()).get("annotation") if report.exists() else None
+    if not found:
+        return ""
+    acc = found["accuracy"]
+    return f"{acc['value']:.3f} [{acc['ci'][0]:.3f}, {acc['ci'][1]:.3f}] (n {acc['n']})"
+
+
 def _row(gold: int, fraction: float | None, system: dict[str, Any]) -> dict[str, Any]:
     return {
         "gold_examples": gold,
@@ -60,15 +71,18 @@ def main() -> None:
     args = p.parse_args()
     curves: dict[str, list[dict[str, Any]]] = {"gold_alone": []}
     table = [
-        "| gold examples (fraction) | series | student macro-F1 [95% CI] | vs gold alone, paired |",
-        "|---|---|---|---|",
+        "| gold examples (fraction) | series | student macro-F1 [95% CI] | vs gold alone, paired "
+        "| teacher's annotation accuracy |",
+        "|---|---|---|---|---|",
     ]
     for fraction_arg, *names in args.point:
         fraction = None if fraction_arg == "seeds" else float(fraction_arg)
         gold = gold_examples(args.task, fraction)
         alone: dict[str, Any] | None = None
-        for name in names:
+        for spec in names:
+            name, _, named = spec.partition("=")
             found, method, evaluation = _point(args.experiments / name)
+            series = named or SERIES[method]
             if found != fraction:
                 raise SystemExit(f"{name}: gold_fraction {found}, not the point's {fraction}")
             if alone is not None and evaluation["seed_student"]["macro_f1"] != alone["macro_f1"]:
@@ -78,18 +92,19 @@ def main() -> None:
             diff = evaluation["comparisons"]["student_plus_seeds_vs_seed_student"]
             row |= {"vs_gold_alone": diff["macro_f1_delta"], "experiment": name}
             row |= {"vs_ci_low": diff["ci_low"], "vs_ci_high": diff["ci_high"]}
-            curves.setdefault(SERIES[method], []).append(row)
+            curves.setdefault(series, []).append(row)
             table.append(
-                f"| {gold} ({fraction_arg}) | gold + {SERIES[method]} | {row['macro_f1']:.3f} "
+                f"| {gold} ({fraction_arg}) | gold + {series} | {row['macro_f1']:.3f} "
                 f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}] | {diff['macro_f1_delta']:+.3f} "
-                f"[{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}] {diff['verdict']} |"
+                f"[{diff['ci_low']:+.3f}, {diff['ci_high']:+.3f}] {diff['verdict']} "
+                f"| {_annotation(args.experiments / name)} |"
             )
         if alone is None:
             raise SystemExit(f"point {fraction_arg}: no experiments")
         curves["gold_alone"].append(_row(gold, fraction, alone))
         table.append(
             f"| {gold} ({fraction_arg}) | gold alone | {alone['macro_f1']:.3f} "
-            f"[{alone['macro_f1_ci_low']:.3f}, {alone['macro_f1_ci_high']:.3f}] | |"
+            f"[{alone['macro_f1_ci_low']:.3f}, {alone['macro_f1_ci_high']:.3f}] | | |"
         )
     out = args.out / args.task
     out.mkdir(parents=True, exist_ok=True)
