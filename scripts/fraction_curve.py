@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from synthdistill.io import atomic_open, write_json
 from synthdistill.params import load_section, load_task
 from synthdistill.tasks import load_examples, split_examples, with_gold_fraction
 
@@ -110,8 +111,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     for series, rows in curves.items():
         rows.sort(key=lambda r: r["gold_examples"])
-        (out / f"{series}.json").write_text(json.dumps(rows, indent=2) + "\n")
-    (args.out / f"{args.task}.md").write_text("\n".join(table) + "\n")
+        write_json(out / f"{series}.json", rows)
+    with atomic_open(args.out / f"{args.task}.md") as handle:
+        handle.write("\n".join(table) + "\n")
     print("\n".join(table))
 
 
