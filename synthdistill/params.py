@@ -141,6 +141,7 @@ class ArtefactParams(Section):
     echo_max_share: float = Field(default=0.3, gt=0, le=1)
     echo_max_items: int = Field(default=3, ge=1)
     foreign_max_share: float = Field(default=0.0, ge=0, le=1)
+    chinese_min_freq: int = Field(default=5, ge=0)
 
     def words(self, kind: str, lang: str) -> list[str]:
         """The ``kind`` phrase list (lead_in, commentary, ...) for ``lang`` (empty if none)."""

@@ -236,7 +236,7 @@ def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext
         phrase = find_phrase(text, meta)
         if phrase is not None:
             return Drop("meta_commentary", phrase)
-        share, units = foreign_share(text, lang, function_words)
+        share, units = foreign_share(text, lang, function_words, params.chinese_min_freq)
         if share > params.foreign_max_share:
             return Drop("foreign_script", f"{share:.2f} per token: {''.join(units[:8])}")
         return None

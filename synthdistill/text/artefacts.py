@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from synthdistill.params import ArtefactParams
+from synthdistill.text.chinese import chinese_words
 from synthdistill.text.normalize import normalize
 from synthdistill.text.scripts import SCRIPT_RANGES, UNSPACED_CHARS
 from synthdistill.text.tokenize import tokenize
@@ -260,14 +261,19 @@ def _japanese_han(char: str) -> bool:
     return True
 
 
-def foreign_units(text: str, lang: str, function_words: Sequence[str]) -> list[str]:
+def foreign_units(
+    text: str, lang: str, function_words: Sequence[str], chinese_min_freq: int = 0
+) -> list[str]:
     """What does not belong in a ``lang`` text: in Japanese, Han characters outside the
-    Japanese character set, Chinese function words, and lower-case Latin words of
-    ``MIN_FOREIGN_WORD``+ letters (proper nouns and acronyms are capitalised; real news
-    has short brand names such as "toto"); in other languages, CJK characters."""
+    Japanese character set, Chinese function words, Chinese words in shared characters
+    (:func:`~synthdistill.text.chinese.chinese_words`, at ``chinese_min_freq``), and
+    lower-case Latin words of ``MIN_FOREIGN_WORD``+ letters (proper nouns and acronyms are
+    capitalised; real news has short brand names such as "toto"); in other languages, CJK
+    characters."""
     if lang == "ja":
         found = [c for c in _HAN.findall(text) if not _japanese_han(c)]
         found += [w for w in function_words if w in text]
+        found += chinese_words(text, chinese_min_freq)
         found += [
             w for w in _LATIN_WORD.findall(text) if len(w) >= MIN_FOREIGN_WORD and w.islower()
         ]
@@ -275,8 +281,10 @@ def foreign_units(text: str, lang: str, function_words: Sequence[str]) -> list[s
     return _CJK.findall(text)
 
 
-def foreign_share(text: str, lang: str, function_words: Sequence[str]) -> tuple[float, list[str]]:
+def foreign_share(
+    text: str, lang: str, function_words: Sequence[str], chinese_min_freq: int = 0
+) -> tuple[float, list[str]]:
     """Foreign units per token of ``text`` and the units found."""
-    units = foreign_units(text, lang, function_words)
+    units = foreign_units(text, lang, function_words, chinese_min_freq)
     tokens = tokenize(text, lang)
     return (len(units) / len(tokens) if tokens else 0.0), units

@@ -35,11 +35,17 @@ def _mecab() -> Any:
     return fugashi.Tagger(f'-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"')
 
 
+def mecab_words(text: str) -> list[Any]:
+    """MeCab (unidic-lite) words of Japanese ``text``, with their features and
+    ``is_unk`` (not in the dictionary)."""
+    return list(_mecab()(text))
+
+
 def tokenize(text: str, lang: str, lowercase: bool = False) -> list[str]:
     """Word tokens (punctuation and spaces dropped): MeCab surfaces for Japanese, a regex
     word tokenizer otherwise. Pass normalised text: width variants tokenize differently."""
     if lang == "ja":
-        tokens = [word.surface for word in _mecab()(text)]
+        tokens = [word.surface for word in mecab_words(text)]
         tokens = [token for token in tokens if any(char.isalnum() for char in token)]
     else:
         tokens = _WORD.findall(text)

@@ -161,3 +161,9 @@ def test_enumerating_a_label_description_is_prompt_echo() -> None:
 def test_a_reply_that_opens_with_kore_wa_is_commentary() -> None:
     only = ja("これは、世界遺産の登録が地域の魅力を増すことを示す。")
     assert only == []
+
+
+def test_a_chinese_word_in_shared_characters_is_foreign_script() -> None:
+    check = _filter("ja", JA_LABELS, ["住民が避難した。"] * 50)
+    assert _reason(check, "地震で近30万の居民が避難し、被害が広がった。", "ja") == "foreign_script"
+    assert _reason(check, "地震で近隣の住民が避難し、被害が広がった。", "ja") is None
