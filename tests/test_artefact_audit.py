@@ -24,7 +24,7 @@ RELABEL = REPO / "data" / "annotations" / "artefact_audit_relabel.jsonl"
 SPLITS = ("before", "tune", "heldout")
 # Recall on the rows the current prompts produced (tune + held-out), as committed
 # (metrics/artefacts/audit.json). "before" rows are older output: extraction reshapes them.
-RECALL_FLOOR = {"bbc_news": 0.5, "ja_news": 0.766}
+RECALL_FLOOR = {"bbc_news": 0.5, "ja_news": 0.86}
 
 
 def _rows() -> list[dict[str, object]]:
