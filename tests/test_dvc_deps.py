@@ -591,3 +591,19 @@ def test_every_top_level_plot_reads_committed_files() -> None:
         if not (REPO / path).exists()
     ]
     assert not missing, missing
+
+
+def test_every_artefacts_knob_is_a_param_of_a_stage() -> None:
+    """Each field of params.yaml's ``artefacts`` section (read by generate's extraction or
+    preprocess's filters) is a ``params:`` key of some stage, so changing it re-runs what
+    it shapes and dvc.lock records it."""
+    from synthdistill.params import ArtefactParams
+
+    listed = {
+        key
+        for stage in repo_stages()
+        for key in stage.body.get("params", [])
+        if isinstance(key, str) and key.startswith("artefacts.")
+    }
+    missing = [f for f in ArtefactParams.model_fields if f"artefacts.{f}" not in listed]
+    assert not missing, f"artefacts knobs no stage lists in dvc.yaml: {missing}"
