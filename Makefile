@@ -13,7 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro repro-generation replay-export test test-fast faults lint bench grid compare budget-curve active-curve clean
+.PHONY: install repro repro-generation replay-export test test-fast test-all faults lint bench grid compare budget-curve active-curve clean
 
 install: $(STAMP)
 
@@ -46,15 +46,29 @@ repro-generation: install
 replay-export: install
 	$(BIN)/synthdistill replay export --all --file $(REPLAY)
 
-test: install
-	$(BIN)/pytest -q -rs
-
-# The fault-injection suite alone, with its counts printed (also part of `make test`).
-faults: install
-	$(BIN)/pytest -q -s -m faults
+# Three tiers (README, Development): test-fast is the edit loop (logic only: the fake teacher,
+# no model load, no subprocess; < 2 min); test is README's command (every real component at
+# least once: GGUF teacher, training, dvc repro / exp run, server, kills, replay, a LoRA
+# adapter in llama.cpp; <= 10 min on 2 cores); test-all adds the heavy sweeps (10 kill
+# points per fault sweep, every `dvc exp run` variant, the generation pipeline end to end)
+# and is what CI runs. Two xdist workers, each model at one thread; tests that share a
+# temporary DVC project or a tuned model are one xdist group (--dist loadgroup).
+PYTEST_PARALLEL := -n 2 --dist loadgroup
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 test-fast: install
-	$(BIN)/pytest -q -m "not integration"
+	$(TEST_ENV) $(BIN)/pytest -q -m "not integration and not slow" $(PYTEST_PARALLEL)
+
+test: install
+	$(TEST_ENV) $(BIN)/pytest -q -rs -m "not slow" $(PYTEST_PARALLEL)
+
+test-all: install
+	$(TEST_ENV) SYNTHDISTILL_TEST_KILL_POINTS=10 $(BIN)/pytest -q -rs $(PYTEST_PARALLEL)
+
+# The fault-injection suite alone, with its counts printed (2 kill points a sweep in
+# `make test`, 10 here and in `make test-all`).
+faults: install
+	SYNTHDISTILL_TEST_KILL_POINTS=10 $(BIN)/pytest -q -s -m faults
 
 lint: install
 	$(BIN)/ruff check synthdistill stages tests bench scripts

@@ -3,6 +3,7 @@ which stages a `dvc repro` / `dvc exp run` output says it ran."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,3 +26,13 @@ def stages_ran(output: str, task: str) -> set[str]:
         for line in output.splitlines()
         if line.startswith("Running stage '")
     }
+
+
+def stages_stale(project: Path, task: str, pipeline: str | None = None) -> set[str]:
+    """The stages ``dvc status`` finds out of date (a dependency, param or the command
+    changed): the stages a ``dvc repro`` starts with, found without running any of them."""
+    cmd = ["dvc", "status", "--json", *([pipeline] if pipeline else [])]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return {name.split(":")[-1].removesuffix(f"@{task}") for name in json.loads(proc.stdout)}

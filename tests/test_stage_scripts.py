@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((REPO / "stages").glob("*.py"))
 
 
+@pytest.mark.integration  # a fresh interpreter each: not for `make test-fast`
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_stage_script_starts(script: Path) -> None:
     proc = subprocess.run(

@@ -4,6 +4,11 @@ random moments, feed junk replies and corrupt caches through the real stage scri
 For every kill point: no finished call is lost (the resumed run pays exactly for the calls
 the cache lacks), none is repeated, and the output equals a rebuild from the cache.
 Counts are printed (`make faults` shows them) and quoted in the README.
+
+The number of kill points per sweep comes from ``SYNTHDISTILL_TEST_KILL_POINTS``: 2 in
+`make test` (each point starts three interpreters that load the model), 10 in
+`make test-all` and CI. The points are the same seeded sequence, so the 2 are the first 2 of
+the 10.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.faults]
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
 BUDGET = 12
-KILL_POINTS = 10
+KILL_POINTS = int(os.environ.get("SYNTHDISTILL_TEST_KILL_POINTS", "2"))
 SERVER_KEY = "fault-suite-key"
 
 
@@ -119,6 +124,7 @@ def check_resume(work: Path, out: Path, cache: Path, before: int, env: dict[str,
         assert (out / "resumed" / name).read_bytes() == (out / "rebuilt" / name).read_bytes()
 
 
+@pytest.mark.timeout(1200)
 def test_kill_in_process_teacher_at_random_points(workdir: Path) -> None:
     rng = random.Random(0)
     landed = []
@@ -153,6 +159,7 @@ class Server:
         self.proc.wait(30)
 
 
+@pytest.mark.timeout(1200)
 def test_kill_openai_compatible_server_at_random_points(workdir: Path) -> None:
     rng = random.Random(1)
     port = free_port()

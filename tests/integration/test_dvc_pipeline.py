@@ -2,6 +2,12 @@
 
 The teacher cache is this test session's own (tests/conftest.py), so the first run's
 teacher calls are real and every later count is meaningful.
+
+Cost: one full `dvc repro`, one real re-run after an edit of the gold data and one
+`dvc exp run` are in `make test`; which stages another edit makes stale is read from
+`dvc status` (what `dvc repro` would start with) instead of re-running the pipeline. The
+`exp run` of the fine-tuned teacher and of active generation are `make test-all`'s (slow).
+All tests here share one project, so under pytest-xdist they are one group.
 """
 
 from __future__ import annotations
@@ -12,13 +18,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dvc_runner import run_ok, stages_ran
+from dvc_runner import run_ok, stages_ran, stages_stale
 
 from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_task
 from synthdistill.tasks import load_examples
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("dvc_project")]
 REPO = Path(__file__).resolve().parents[2]
 TASK = "toy"
 BUDGET = 10
@@ -45,6 +51,10 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 def _ran(output: str) -> set[str]:
     return stages_ran(output, TASK)
+
+
+def _stale(project: Path) -> set[str]:
+    return stages_stale(project, TASK)
 
 
 def _json(project: Path, name: str) -> dict:
@@ -102,6 +112,7 @@ def _commit(project: Path, message: str) -> None:
     _run(["git", "commit", "-qm", message], project)
 
 
+@pytest.mark.timeout(900)
 def test_repro_and_what_each_change_reruns(project: Path) -> None:
     assert _ran(_run(["dvc", "repro"], project)) == set(STAGES)
     assert _json(project, "teacher_usage.json")["requests"] == BUDGET
@@ -121,12 +132,14 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["teacher"].update(threads=1, parallel=2, timeout=30)
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    assert _ran(_run(["dvc", "repro"], project)) == set()
+    assert _stale(project) == set()
 
-    # (b) a library module only training reads
+    # (b) a library module only training reads: the stages that depend on it are stale
+    # (what `dvc repro` would start with); putting the text back makes them current again
     module = project / "synthdistill/students/tfidf.py"
-    module.write_text(module.read_text() + "\n# edited\n")
-    assert _ran(_run(["dvc", "repro"], project)) == {
+    original = module.read_text()
+    module.write_text(original + "\n# edited\n")
+    assert _stale(project) == {
         "tune_teacher",  # imports the students package (a skip here: its output is unchanged)
         "generate",  # method active trains the student in its loop (here: all cached, same data)
         "train",
@@ -136,6 +149,8 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "quality",  # label preservation loads the gold student
         "evaluate",
     }
+    module.write_text(original)
+    assert _stale(project) == set()
 
     # (a) the gold annotations: edit the text of one test example
     test_ids = {row["id"] for row in read_jsonl(project / f"data/{TASK}/test.jsonl")}
@@ -155,7 +170,8 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
     assert _json(project, "runtime/teacher_prompting.json")["teacher_calls"] == 1
     _commit(project, "edits")
 
-    out = _run(["dvc", "exp", "run", "-S", f"tasks.{TASK}.student=minilm-l6"], project)
+    # a real experiment: another (linear, cheap) student; what the student shapes re-runs
+    out = _run(["dvc", "exp", "run", "-S", f"tasks.{TASK}.student=e5-linear"], project)
     assert _ran(out) == {
         "generate",  # the in-loop student of method active (0 new calls, same data)
         "train",
@@ -166,6 +182,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "evaluate",
     }
     assert _json(project, "runtime/generate.json")["teacher_calls"] == 0
+    assert _json_at(project / f"models/{TASK}/student/student.json")["student"] == "e5-linear"
     shown = _run(["dvc", "exp", "show", "--md", "--only-changed"], project)
     assert f"tasks.{TASK}.student" in shown
 
@@ -178,6 +195,8 @@ def test_deleting_data_costs_no_teacher_calls(project: Path) -> None:
     assert runtime["teacher_calls"] == 0 and runtime["cache_hits"] == BUDGET
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_exp_run_fine_tuned_teacher_annotates_the_pool(project: Path) -> None:
     """The tuned teacher: tune_teacher LoRA-tunes the (smallest) teacher on the seeds, the
     generate stage serves it through llama.cpp with the GGUF adapter, and annotates the
@@ -203,6 +222,8 @@ def test_exp_run_fine_tuned_teacher_annotates_the_pool(project: Path) -> None:
     assert runtime["teacher_calls"] == BUDGET  # a new identity: nothing served from the base's
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("criterion", ["loss", "llm_judge"])
 def test_exp_run_active_generation_runs_rounds_at_the_budget(project: Path, criterion: str) -> None:
     """Two rounds of the real loop: the task's student (TF-IDF) trained each round picks
@@ -219,7 +240,7 @@ def test_exp_run_active_generation_runs_rounds_at_the_budget(project: Path, crit
             "active.rounds=2",
             "-S",
             f"active.criterion={criterion}",
-            "-S",  # an earlier exp run in this workspace left the student at minilm-l6
+            "-S",  # an earlier exp run in this workspace left the student at e5-linear
             f"tasks.{TASK}.student=tfidf",
         ],
         project,

@@ -16,7 +16,9 @@ from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_task
 from synthdistill.tasks import load_examples
 
-pytestmark = pytest.mark.integration
+# the 9-stage generation pipeline end to end: `make test-all`'s (each of its parts, the LM
+# student, SELF-GUIDE with the fake teacher, dvc repro / exp run, has a faster test)
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 REPO = Path(__file__).resolve().parents[2]
 TASK = "toyh"
 PIPELINE = "pipelines/generation/dvc.yaml"

@@ -1,15 +1,15 @@
 """The causal-LM student: real SmolLM2-135M (dequantized from its packaged GGUF), LoRA
-fine-tuning through transformers' Trainer on a few pairs, batched greedy generation."""
+fine-tuning through transformers' Trainer on a few pairs, batched greedy generation.
+
+The model and one tuning of it are the session's (``tests/smollm.py``)."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from smollm import FAST, MODEL, PAIRS, PROBE, Tuning, fresh_copy
 
-from synthdistill.params import LMParams
 from synthdistill.students.lm import (
     IGNORE,
     LMStudent,
@@ -20,16 +20,12 @@ from synthdistill.students.lm import (
     train_lm,
 )
 
-pytestmark = pytest.mark.integration
-
-MODEL = "smollm2-135m-instruct"
-PAIRS = [(f"Give the code word for item {i}.", "The code word is zanzibar.") for i in range(8)]
-FAST = LMParams(lr=5e-3, epochs=6, batch_size=8, max_length=64, seed=0)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("smollm")]
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[LMStudent]:
-    yield load_lm(MODEL)
+@pytest.fixture
+def base(smollm_base: LMStudent) -> LMStudent:
+    return smollm_base
 
 
 def test_labels_cover_the_completion_only(base: LMStudent) -> None:
@@ -44,22 +40,26 @@ def test_labels_cover_the_completion_only(base: LMStudent) -> None:
     assert len(cut["input_ids"]) == 32 and cut["labels"][-len(answer) :] == answer
 
 
-def test_lora_tuning_lowers_the_loss_and_changes_the_output(
-    base: LMStudent, tmp_path: Path
-) -> None:
-    probe = ["Give the code word for item 42."]
-    before = base.generate(probe, max_new_tokens=8)
-    first = LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat)
-    tuned = train_lm(first, PAIRS, FAST, live_dir=tmp_path / "live")
+def test_lora_tuning_lowers_the_loss_and_changes_the_output(smollm_tuning: Tuning) -> None:
+    tuned = smollm_tuning.tuned
     assert len(tuned.losses) == 6
     assert tuned.losses[-1] < 0.5 * tuned.losses[0], tuned.losses
-    after = tuned.generate(probe, max_new_tokens=8)
-    assert after != before and "zanzibar" in after[0].lower(), (before, after)
-    assert (tmp_path / "live" / "metrics.json").exists()  # the curve went to DVCLive
-    again = train_lm(LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat), PAIRS, FAST)
+    after = tuned.generate(PROBE, max_new_tokens=8)
+    assert after != smollm_tuning.before and "zanzibar" in after[0].lower(), (
+        smollm_tuning.before,
+        after,
+    )
+    assert (smollm_tuning.live_dir / "metrics.json").exists()  # the curve went to DVCLive
+
+
+@pytest.mark.slow
+def test_the_same_seed_tunes_the_same_model(smollm_tuning: Tuning) -> None:
+    tuned = smollm_tuning.tuned
+    after = tuned.generate(PROBE, max_new_tokens=8)
+    again = train_lm(fresh_copy(smollm_tuning.base), PAIRS, FAST)
     assert again.losses == pytest.approx(tuned.losses)  # same seed, same run
-    assert again.generate(probe, max_new_tokens=8) == after  # and the same predictions
-    assert again.generate(probe, max_new_tokens=8) == after
+    assert again.generate(PROBE, max_new_tokens=8) == after  # and the same predictions
+    assert again.generate(PROBE, max_new_tokens=8) == after
 
 
 def _lora_sum(model: object) -> float:
@@ -79,16 +79,14 @@ def test_best_epoch_is_restored_and_the_saved_adapter_reloads(
         return next(scores)
 
     params = FAST.model_copy(update={"epochs": 3})
-    fresh = LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat)
-    tuned = train_lm(fresh, PAIRS, params, validate=validate)
+    tuned = train_lm(fresh_copy(base), PAIRS, params, validate=validate)
     assert tuned.best_epoch == 2 and tuned.epoch_scores == [1.0, 3.0, 2.0]
     assert len(set(seen)) == 3  # the weights moved every epoch
     assert _lora_sum(tuned.model) == pytest.approx(seen[1])  # epoch 2's weights are back
-    probe = ["Give the code word for item 42."]
     save_lm(tuned, MODEL, tmp_path / "student", {"pairs": len(PAIRS)})
     assert (tmp_path / "student" / "adapter").is_dir()  # only the adapter is stored
     reloaded = load_saved_lm(tmp_path / "student")
-    assert reloaded.generate(probe, max_new_tokens=8) == tuned.generate(probe, max_new_tokens=8)
+    assert reloaded.generate(PROBE, max_new_tokens=8) == tuned.generate(PROBE, max_new_tokens=8)
 
 
 def test_the_dequantized_copy_is_kept_and_loads_identically(base: LMStudent) -> None:
@@ -115,5 +113,4 @@ def test_the_dequantized_copy_is_kept_and_loads_identically(base: LMStudent) -> 
 
 def test_max_steps_caps_the_tuning(base: LMStudent) -> None:
     capped = FAST.model_copy(update={"max_steps": 2})
-    student = LMStudent(copy.deepcopy(base.model), base.tokenizer, base.chat)
-    assert len(train_lm(student, PAIRS, capped).losses) == 2  # 2 steps, not 6 epochs' 6
+    assert len(train_lm(fresh_copy(base), PAIRS, capped).losses) == 2  # 2 steps, not 6 epochs' 6

@@ -1,6 +1,8 @@
 """A tuned LoRA adapter, exported to GGUF, changes llama.cpp's answers the way it changed
 torch's: real SmolLM2-135M (Llama: q/k rows permuted in the GGUF), a few LoRA steps, the
-packaged quantized GGUF + the adapter in the in-process llama.cpp teacher."""
+packaged quantized GGUF + the adapter in the in-process llama.cpp teacher.
+
+The tuned model is the session's one tuning (``tests/smollm.py``)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from smollm import MODEL, Tuning
 
 from synthdistill.assets import resolve_model
-from synthdistill.params import LMParams
-from synthdistill.students.lm import load_lm, train_lm
 from synthdistill.students.lora_gguf import _permute, write_lora_gguf
 from synthdistill.teachers import Message, SamplingParams, TeacherError, TeacherRequest
 from synthdistill.teachers.llamacpp import LlamaCppBackend, gguf_metadata
-
-MODEL = "smollm2-135m-instruct"
-PAIRS = [(f"Give the code word for item {i}.", "The code word is zanzibar.") for i in range(8)]
-FAST = LMParams(lr=5e-3, epochs=6, batch_size=8, max_length=64, seed=0)
 
 
 def test_permute_matches_llama_cpp_converter_layout() -> None:
@@ -39,10 +36,13 @@ PROBES = [
 
 
 @pytest.mark.integration
-def test_adapter_in_llama_cpp_answers_like_the_tuned_torch_model(tmp_path: Path) -> None:
+@pytest.mark.xdist_group("smollm")
+def test_adapter_in_llama_cpp_answers_like_the_tuned_torch_model(
+    smollm_tuning: Tuning, tmp_path: Path
+) -> None:
     """Measured: with the q/k permutation llama.cpp's greedy answers equal torch's on 5 of
     5 probes; without it on 1 of 5 (the unrelated probes drift back to the base model)."""
-    tuned = train_lm(load_lm(MODEL), PAIRS, FAST)
+    tuned = smollm_tuning.tuned
     torch_answers = tuned.generate(PROBES, max_new_tokens=16)
     assert "zanzibar" in torch_answers[2].lower()
     adapter = tmp_path / "adapter.gguf"

@@ -289,10 +289,17 @@ def test_two_endpoints_one_killed_mid_run(tmp_path: Path) -> None:
 # --- transformers --------------------------------------------------------------------------
 
 
-def test_transformers_backend_short_generation(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def transformers_backend() -> Any:
+    """One loaded transformers teacher for this module's tests (loading is the cost)."""
     from synthdistill.teachers.transformers_backend import TransformersBackend
 
-    backend = TransformersBackend(MODEL, threads=2)
+    return TransformersBackend(MODEL, threads=2)
+
+
+@pytest.mark.xdist_group("transformers_teacher")  # one worker loads the model once
+def test_transformers_backend_short_generation(transformers_backend: Any, tmp_path: Path) -> None:
+    backend = transformers_backend
     assert backend.identity()["sha256"].startswith("b179c952")
     teacher = Teacher(backend, TeacherCache(tmp_path / "c.sqlite"), progress=False)
     out = teacher.generate([ask("Name a colour.", params=SamplingParams(max_tokens=6, seed=1))])
@@ -322,10 +329,9 @@ def test_openai_backend_answer_is_one_of_the_choices(server: TeacherServer) -> N
     assert out.text in CHOICES  # the JSON-schema reply, unwrapped
 
 
-def test_transformers_answer_is_the_likeliest_choice() -> None:
-    from synthdistill.teachers.transformers_backend import TransformersBackend
-
-    backend = TransformersBackend(MODEL, threads=2)
+@pytest.mark.xdist_group("transformers_teacher")
+def test_transformers_answer_is_the_likeliest_choice(transformers_backend: Any) -> None:
+    backend = transformers_backend
     request = TeacherRequest(
         prompt="The capital of France is",
         params=SamplingParams(max_tokens=4, temperature=0.0, choices=(" Tokyo", " Paris")),
