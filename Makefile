@@ -51,9 +51,10 @@ replay-export: install
 # least once: GGUF teacher, training, dvc repro / exp run, server, kills, replay, a LoRA
 # adapter in llama.cpp; <= 10 min on 2 cores); test-all adds the heavy sweeps (10 kill
 # points per fault sweep, every `dvc exp run` variant, the generation pipeline end to end)
-# and is what CI runs. Two xdist workers, each model at one thread; tests that share a
-# temporary DVC project or a tuned model are one xdist group (--dist loadgroup).
-PYTEST_PARALLEL := -n 2 --dist loadgroup
+# and is what CI runs. Two xdist workers, each model at one thread; --dist loadfile keeps a
+# file's tests on one worker, in order (tests that share a temporary DVC project or a
+# module's loaded model; xdist's loadgroup does not group under pytest 9.2, measured).
+PYTEST_PARALLEL := -n 2 --dist loadfile
 TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 test-fast: install

@@ -3,9 +3,9 @@
 Loading the model (dequantized from its packaged GGUF) and tuning it are the costly steps;
 the tests that only read the tuned model share this one tuning instead of each training
 their own. A test that checks tuning itself (determinism, best epoch, step cap) still
-trains its own copy. Under pytest-xdist the tests that use these fixtures are in one
-group (``smollm``), so one worker builds them once. ``tests/students/conftest.py`` makes
-the fixtures visible to the student tests.
+trains its own copy. Session-scoped means once per pytest-xdist worker (``--dist loadfile``
+sends each test file to one worker). ``tests/students/conftest.py`` makes the fixtures
+visible to the student tests.
 """
 
 from __future__ import annotations

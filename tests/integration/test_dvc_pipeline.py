@@ -7,7 +7,8 @@ Cost: one full `dvc repro`, one real re-run after an edit of the gold data and o
 `dvc exp run` are in `make test`; which stages another edit makes stale is read from
 `dvc status` (what `dvc repro` would start with) instead of re-running the pipeline. The
 `exp run` of the fine-tuned teacher and of active generation are `make test-all`'s (slow).
-All tests here share one project, so under pytest-xdist they are one group.
+All tests here share one project, in order: `make test` runs pytest-xdist with
+`--dist loadfile`, which keeps a file's tests on one worker.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_task
 from synthdistill.tasks import load_examples
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("dvc_project")]
+pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 TASK = "toy"
 BUDGET = 10

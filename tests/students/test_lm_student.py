@@ -20,7 +20,7 @@ from synthdistill.students.lm import (
     train_lm,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("smollm")]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ PROBES = [
 
 
 @pytest.mark.integration
-@pytest.mark.xdist_group("smollm")
 def test_adapter_in_llama_cpp_answers_like_the_tuned_torch_model(
     smollm_tuning: Tuning, tmp_path: Path
 ) -> None:

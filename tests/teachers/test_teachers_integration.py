@@ -297,7 +297,6 @@ def transformers_backend() -> Any:
     return TransformersBackend(MODEL, threads=2)
 
 
-@pytest.mark.xdist_group("transformers_teacher")  # one worker loads the model once
 def test_transformers_backend_short_generation(transformers_backend: Any, tmp_path: Path) -> None:
     backend = transformers_backend
     assert backend.identity()["sha256"].startswith("b179c952")
@@ -329,7 +328,6 @@ def test_openai_backend_answer_is_one_of_the_choices(server: TeacherServer) -> N
     assert out.text in CHOICES  # the JSON-schema reply, unwrapped
 
 
-@pytest.mark.xdist_group("transformers_teacher")
 def test_transformers_answer_is_the_likeliest_choice(transformers_backend: Any) -> None:
     backend = transformers_backend
     request = TeacherRequest(

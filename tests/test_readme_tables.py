@@ -1,0 +1,41 @@
+"""README's generated tables say what the committed results files say (never typed)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_test_suite_costs_in_readme_are_generated_from_the_results_file() -> None:
+    suite = _bench("test_suite")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = suite.readme_block(text)  # type: ignore[attr-defined]
+    assert text[start:end].strip() == suite.table().strip(), (  # type: ignore[attr-defined]
+        "README's test-suite tables are stale: run `python bench/test_suite.py readme`"
+    )
+
+
+def test_junit_reports_are_split_by_file_and_outcome(tmp_path: Path) -> None:
+    suite = _bench("test_suite")
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.a" name="t1" time="1.5"/>'
+        '<testcase classname="tests.a" name="t2" time="0.5"><failure message="x"/></testcase>'
+        '<testcase classname="tests.sub.b" name="t3" time="3.0"><skipped/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    parsed = suite.parse_junit(report)  # type: ignore[attr-defined]
+    assert (parsed["passed"], parsed["failed"], parsed["skipped"]) == (1, 1, 1)
+    assert parsed["files"] == {"tests/sub/b.py": 3.0, "tests/a.py": 2.0}
+    assert parsed["test_seconds"] == 5.0
