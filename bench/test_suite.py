@@ -76,9 +76,12 @@ def parse_junit(path: Path) -> dict[str, Any]:
 
 
 def record(label: str, entry: dict[str, Any]) -> None:
+    """Store one tier's entry and regenerate README's tables from the results file (so the
+    README check of a later tier in the same run holds)."""
     results = read_json(RESULTS) if RESULTS.exists() else {}
     results[label] = entry
     write_json(RESULTS, results)
+    write_readme()
     print(f"{label}: {entry['wall_s']:.0f} s, {entry['passed']} passed, {entry['failed']} failed")
 
 
