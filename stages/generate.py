@@ -2,18 +2,11 @@
 
 from pathlib import Path
 
-from synthdistill.baselines import prompting_teacher_params
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.methods import (
-    SELF_GENERATING,
-    SHARED_PREFIX,
-    TUNED_TEACHER,
-    GenerationContext,
-    get_method,
-)
-from synthdistill.params import ParamsError, load_section, load_task
+from synthdistill.methods import GenerationContext, get_spec
+from synthdistill.params import ParamsError, load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.teachers import build_teacher
+from synthdistill.teachers import build_teacher, prompting_teacher_params
 from synthdistill.teachers.tuned import tuned_adapter
 
 
@@ -34,10 +27,8 @@ def main() -> None:
     )
     args = p.parse_args()
     task = load_task(args.task, args.params)
-    params = load_section("generate", args.params)
-    overrides = {"budget": task.budget, "method": args.method or task.method}
-    params = params.model_copy(update={k: v for k, v in overrides.items() if v})
-    method = get_method(params.method, task.kind)  # validates before the teacher loads
+    params = load_generate(args.task, args.params, args.method)
+    spec = get_spec(params.method, task.kind)  # validates before the teacher loads
     artefacts = load_section("artefacts", args.params)
     target = "output" if task.kind == "generation" else "label"
     seeds = read_jsonl(args.seed, required=("id", "text", target), allow_empty=True)
@@ -46,16 +37,16 @@ def main() -> None:
     pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True) if args.pool else []
     model = task.teacher_model
     selfguide = None
-    if params.method in SELF_GENERATING:  # the student model writes its own data
+    if spec.self_generating:  # the student model writes its own data
         model = load_section("lm", args.params).student
         selfguide = load_section("selfguide", args.params)
     lora = None
-    if params.method in TUNED_TEACHER:
+    if spec.tuned_teacher:
         if not args.tuned_teacher:
             raise ParamsError(f"method '{params.method}' needs --tuned-teacher (tune_teacher)")
         lora = tuned_adapter(args.tuned_teacher)
     active = trainer = None
-    if params.method == "active":  # the in-loop student: the task's, unless active.student
+    if spec.in_loop_student:  # the task's student, unless active.student
         from synthdistill.students import is_lm  # loads torch: only here
         from synthdistill.trainer import StudentTrainer
 
@@ -68,25 +59,25 @@ def main() -> None:
         if active.warm_start:  # validated at stage start, before the teacher loads
             trainer.check_warm_start()
     teacher_params = prompting_teacher_params(
-        load_section("teacher", args.params), shared_prefix=params.method in SHARED_PREFIX
+        load_section("teacher", args.params), shared_prefix=spec.shared_prefix
     )
     teacher = build_teacher(teacher_params, model, lora=lora)
     try:
         ctx = GenerationContext(
-            args.task,
-            task,
-            params,
-            teacher,
-            seeds,
-            artefacts,
-            retrieved,
-            selfguide,
-            pool,
-            load_section("finetune", args.params),
-            active,
-            trainer,
+            task_name=args.task,
+            task=task,
+            params=params,
+            teacher=teacher,
+            seed_rows=seeds,
+            artefacts=artefacts,
+            retrieved=retrieved,
+            selfguide=selfguide,
+            pool=pool,
+            finetune=load_section("finetune", args.params),
+            active=active,
+            student_trainer=trainer,
         )
-        result = method.generate(ctx)
+        result = spec.method.generate(ctx)
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         log.info("generate %s: teacher usage %s", args.task, teacher.usage.as_dict())
         teacher.close()

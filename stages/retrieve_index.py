@@ -4,8 +4,9 @@ examples) and its retrieval index, once per task."""
 from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
-from synthdistill.params import load_section, load_task
-from synthdistill.retrieval import METHODS_USING_RETRIEVAL, NO_INDEX
+from synthdistill.methods import get_spec
+from synthdistill.params import load_generate, load_section, load_task
+from synthdistill.retrieval import NO_INDEX
 from synthdistill.retrieval.corpus import assert_no_test_leak, build_corpus
 from synthdistill.retrieval.retrievers import make_retriever
 from synthdistill.stage import log, parser, run
@@ -19,8 +20,8 @@ def main() -> None:
     args = p.parse_args()
     task = load_task(args.task, args.params)
     params = load_section("retrieval", args.params)
-    method = load_section("generate", args.params).method
-    if method not in METHODS_USING_RETRIEVAL:
+    method = load_generate(args.task, args.params).method  # the task's method overrides
+    if not get_spec(method, task.kind).retrieval:
         write_json(args.out_dir / "index" / "meta.json", {"kind": NO_INDEX, "method": method})
         log.info(
             "retrieve_index %s: method %s uses no retrieval; no index built", args.task, method

@@ -7,20 +7,19 @@ instead, zero-shot, with the prompt it was tuned on (it learned the seeds).
 
 from pathlib import Path
 
-from synthdistill.baselines import (
-    classify_requests,
-    generation_requests,
-    interleave_labels,
-    prompting_teacher_params,
-    teacher_answers,
-    teacher_classify,
-    teacher_latency,
-)
+from synthdistill.baselines import teacher_latency
 from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.methods.finetuned import tuned_annotation_requests
 from synthdistill.params import ParamsError, load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.teachers import build_teacher
+from synthdistill.teacher_requests import (
+    classify_requests,
+    generation_requests,
+    interleave_labels,
+    teacher_answers,
+    teacher_classify,
+)
+from synthdistill.teachers import build_teacher, prompting_teacher_params
 from synthdistill.teachers.base import SamplingParams
 from synthdistill.teachers.tuned import tuned_adapter
 

@@ -6,9 +6,9 @@ tunes nothing."""
 from pathlib import Path
 
 from synthdistill.io import read_jsonl
-from synthdistill.methods import TUNED_TEACHER, get_method
+from synthdistill.methods import get_spec
 from synthdistill.methods.finetuned import tuning_pairs
-from synthdistill.params import load_section, load_task
+from synthdistill.params import load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.teachers.tuning import skip_tuning, tune_teacher
 
@@ -20,10 +20,10 @@ def main() -> None:
     p.add_argument("--live", type=Path, help="dvclive directory (the tuning loss)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
-    method = task.method or load_section("generate", args.params).method
-    get_method(method, task.kind)  # an unknown method fails here, listing the valid ones
+    method = load_generate(args.task, args.params).method
+    spec = get_spec(method, task.kind)  # an unknown method fails here, listing the valid ones
     prompting = load_section("teacher_prompting", args.params).teacher
-    if method not in TUNED_TEACHER and (prompting != "tuned" or task.kind != "classification"):
+    if not spec.tuned_teacher and (prompting != "tuned" or task.kind != "classification"):
         skip_tuning(args.out, "neither the method nor teacher_prompting uses a tuned teacher")
         log.info(
             "tune_teacher %s: neither method %s nor teacher_prompting uses a tuned teacher; "

@@ -380,3 +380,16 @@ def load_task(name: str, path: str | Path = "params.yaml") -> TaskParams:
         return TaskParams.model_validate(tasks[name])
     except ValidationError as err:
         raise ParamsError(_format(err, f"{path}: tasks.{name}")) from None
+
+
+def load_generate(
+    task_name: str, path: str | Path = "params.yaml", method: str | None = None
+) -> GenerateParams:
+    """The ``generate`` section as it applies to one task: ``tasks.<task>.method`` and
+    ``.budget`` override ``generate.method`` and ``.budget``, and ``method`` (a stage's
+    ``--method``, a baseline run) overrides both. The one place this is resolved: every
+    stage that asks which method or budget a task uses calls it."""
+    task = load_task(task_name, path)
+    params: GenerateParams = load_section("generate", path)
+    overrides = {"budget": task.budget, "method": method or task.method}
+    return params.model_copy(update={k: v for k, v in overrides.items() if v})

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from synthdistill.baselines import interleave_labels
+from synthdistill.teacher_requests import interleave_labels
 
 
 def _rows(counts: dict[str, int]) -> list[dict[str, str]]:
@@ -33,8 +33,8 @@ def test_interleave_labels_none_keeps_every_row_of_uneven_labels() -> None:
 
 
 def test_fewshot_requests_share_one_prefix_and_constrain_the_answer() -> None:
-    from synthdistill.baselines import classify_requests
     from synthdistill.params import TaskDataParams, TaskParams
+    from synthdistill.teacher_requests import classify_requests
 
     task = TaskParams(
         language="en",
@@ -56,8 +56,8 @@ def test_fewshot_requests_share_one_prefix_and_constrain_the_answer() -> None:
 
 
 def test_prompting_uses_one_llamacpp_slot_only_with_a_shared_prefix() -> None:
-    from synthdistill.baselines import prompting_teacher_params
     from synthdistill.params import TeacherParams
+    from synthdistill.teachers import prompting_teacher_params
 
     local = TeacherParams(backend="llamacpp", parallel=8)
     assert prompting_teacher_params(local, shared_prefix=True).parallel == 1
@@ -67,8 +67,8 @@ def test_prompting_uses_one_llamacpp_slot_only_with_a_shared_prefix() -> None:
 
 
 def test_fake_teacher_prompting_predicts_only_labels(tmp_path: Path) -> None:
-    from synthdistill.baselines import classify_requests, teacher_classify
     from synthdistill.params import TaskDataParams, TaskParams
+    from synthdistill.teacher_requests import classify_requests, teacher_classify
     from synthdistill.teachers import Teacher, TeacherCache
     from synthdistill.teachers.fake import FakeBackend
 

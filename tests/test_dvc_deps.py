@@ -9,7 +9,8 @@ must cover:
 * every module of the ``synthdistill`` package the script imports, transitively, found with
   ``ast`` over the whole tree (imports inside functions count; ``if TYPE_CHECKING:`` bodies do
   not run and are skipped); ``from a import b`` imports ``a.b`` when that is a module; importing
-  ``a.b.c`` also runs ``a/__init__.py`` and ``a/b/__init__.py``, which are required too;
+  ``a.b.c`` also runs ``a/__init__.py`` and ``a/b/__init__.py``, which are required too; a
+  package ``__init__.py`` that discovers its modules (``pkgutil.iter_modules``) imports them all;
 * package data directories a required module reads. A data directory is a directory without
   ``__init__.py`` directly inside a package directory (``synthdistill/prompts``); a module reads
   it when one of its string constants (docstrings aside) is its name, has it as a ``/``-separated
@@ -242,7 +243,20 @@ def direct_imports(root: Path, path: Path, package: str) -> set[str]:
         for module in (base, *(f"{base}.{name}" for name in names)):
             if module.split(".")[0] == package and module_file(root, module) is not None:
                 modules |= with_parents(module)
+    if path.name == "__init__.py" and discovers_modules(path):
+        here = dotted_name(root, path)
+        modules |= {f"{here}.{child.stem}" for child in path.parent.glob("*.py")}
+        modules.discard(f"{here}.__init__")
     return modules
+
+
+def discovers_modules(path: Path) -> bool:
+    """Whether a package's ``__init__.py`` imports its modules by discovery
+    (``pkgutil.iter_modules(__path__)``, as the method registry does): all of them run."""
+    return any(
+        isinstance(node, ast.Attribute) and node.attr == "iter_modules"
+        for node in ast.walk(parse(path))
+    )
 
 
 def transitive_imports(root: Path, entry: Path, package: str) -> set[str]:

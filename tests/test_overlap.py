@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from synthdistill.methods import METHODS
+from synthdistill.methods import SPECS
 from synthdistill.params import PreprocessParams
 from synthdistill.preprocess import clean_dataset
-from synthdistill.retrieval import METHODS_USING_RETRIEVAL
 from synthdistill.retrieval.corpus import TestLeakError, assert_no_test_leak
 
 TEST = [
@@ -58,4 +57,4 @@ def test_corpus_and_preprocess_share_the_check() -> None:
 
 
 def test_retrieval_methods_exist() -> None:
-    assert set(METHODS) >= METHODS_USING_RETRIEVAL
+    assert [name for (name, _), spec in SPECS.items() if spec.retrieval] == ["synthesizrr"]

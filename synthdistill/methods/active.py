@@ -42,10 +42,12 @@ from typing import Any, get_args
 import numpy as np
 
 from synthdistill.methods.base import (
+    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
     InLoopTrainer,
+    MethodSpec,
 )
 from synthdistill.methods.labelgen import label_request, sampling_for
 from synthdistill.params import ActiveParams, Criterion
@@ -325,3 +327,6 @@ class ActiveGeneration:
             else None,
             "child_score_median": round(median(child_scores), 4) if child_scores else None,
         }
+
+
+SPECS = (MethodSpec("active", CLASSIFICATION, ActiveGeneration(), in_loop_student=True),)

@@ -135,3 +135,32 @@ class GenerationMethod(Protocol):
     def name(self) -> str: ...
 
     def generate(self, ctx: GenerationContext) -> GenerationResult: ...
+
+
+CLASSIFICATION = "classification"
+GENERATION = "generation"
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What a method module declares about one of its methods (its ``SPECS``): the name
+    ``generate.method`` selects it by, the task kind it serves, the object that runs it,
+    and what it needs from the stages around it. The registry
+    (:mod:`synthdistill.methods`) and every stage read these instead of lists of names.
+
+    The generate stage loads only what a spec asks for: the retrieved passages
+    (``retrieval``: stages retrieve_index and retrieve build them), the LoRA adapter of
+    stage tune_teacher (``tuned_teacher``), the task's student trained in the loop
+    (``in_loop_student``), the student model as the generator (``self_generating``);
+    ``shared_prefix`` marks methods whose every request repeats one long prefix (the
+    teacher then serves them with one slot that reads it once).
+    """
+
+    name: str
+    kind: str  # the task kind served: CLASSIFICATION or GENERATION
+    method: GenerationMethod
+    retrieval: bool = False
+    tuned_teacher: bool = False
+    in_loop_student: bool = False
+    self_generating: bool = False
+    shared_prefix: bool = False

@@ -29,18 +29,21 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.base import (
+    CLASSIFICATION,
+    Example,
+    GenerationContext,
+    GenerationResult,
+    MethodSpec,
+)
 from synthdistill.methods.labelgen import label_schedule, sampling_for
 from synthdistill.params import FinetuneParams, TaskParams
+from synthdistill.teacher_requests import classify_requests, interleave_labels
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import classify_prompt, render
 from synthdistill.text.answers import parse_label
 
-TUNED_TEACHER = ("ft_generate", "ft_annotate", "ft_both")  # methods that need tune_teacher
-# Methods whose every call starts with the same few-shot prefix (the seeds as shots): the
-# generate stage gives llama.cpp one slot, which reads the prefix once (baselines.
-# prompting_teacher_params) instead of once per slot.
-SHARED_PREFIX = ("annotate",)
+TUNED_TEACHER = ("ft_generate", "ft_annotate", "ft_both")  # the methods that use tune_teacher
 ANSWER_TOKENS = 8  # a label name is a few tokens
 MAX_SHOTS = 40  # annotate's shots at most (teacher_prompting.max_shots' default)
 
@@ -142,9 +145,6 @@ class FinetunedTeacher:
         if self.name in TUNED_TEACHER:  # the prompt the teacher was tuned on
             requests = tuned_annotation_requests(task, chosen, sampling, per_input)
         else:  # the base teacher: the fair prompting baseline's request, every seed a shot
-            # imported here: baselines imports methods.parsing, which loads this package
-            from synthdistill.baselines import classify_requests, interleave_labels
-
             shots = ctx.seed_rows  # a gold_fraction seed set is capped, labels in turn
             if len(shots) > MAX_SHOTS:
                 shots = interleave_labels(shots, MAX_SHOTS)
@@ -188,3 +188,13 @@ class FinetunedTeacher:
                 result.rejected.append({**kept, "reason": "low_confidence"})
             else:
                 result.rows.append(kept)
+
+
+SPECS = (
+    # annotate: every call starts with the seeds as shots (one llama.cpp slot reads it once)
+    MethodSpec("annotate", CLASSIFICATION, FinetunedTeacher("annotate"), shared_prefix=True),
+    *(
+        MethodSpec(name, CLASSIFICATION, FinetunedTeacher(name), tuned_teacher=True)
+        for name in TUNED_TEACHER
+    ),
+)

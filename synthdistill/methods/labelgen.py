@@ -5,7 +5,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.base import (
+    CLASSIFICATION,
+    Example,
+    GenerationContext,
+    GenerationResult,
+    MethodSpec,
+)
 from synthdistill.params import GenerateParams, TaskParams
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
@@ -107,3 +113,9 @@ class LabelConditionedGeneration:
                 },
             )
         return result
+
+
+SPECS = (
+    MethodSpec("zerogen", CLASSIFICATION, LabelConditionedGeneration("zerogen", few_shot=False)),
+    MethodSpec("fewgen", CLASSIFICATION, LabelConditionedGeneration("fewgen", few_shot=True)),
+)

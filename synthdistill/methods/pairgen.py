@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from synthdistill.generation import first_answer
-from synthdistill.methods.base import GenerationContext, GenerationResult
+from synthdistill.methods.base import GENERATION, GenerationContext, GenerationResult, MethodSpec
 from synthdistill.methods.parsing import clean_text
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
@@ -73,3 +73,6 @@ class PairGeneration:
                 {"id": example_id, "text": pair[0], "output": pair[1], "lineage": lineage}
             )
         return result
+
+
+SPECS = (MethodSpec("fewgen", GENERATION, PairGeneration()),)

@@ -32,9 +32,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from synthdistill.generation import first_answer, task_prompt
-from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.base import (
+    CLASSIFICATION,
+    GENERATION,
+    Example,
+    GenerationContext,
+    GenerationResult,
+    MethodSpec,
+)
 from synthdistill.methods.parsing import clean_text, parse_label
 from synthdistill.params import SelfGuideParams
+from synthdistill.teacher_requests import classify_requests
 from synthdistill.teachers.base import Completion, Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 
@@ -234,9 +242,6 @@ class SelfGuide:
                 for _, text, _, _ in inputs
             ]
         else:
-            # imported here: baselines imports methods.parsing, which loads this package
-            from synthdistill.baselines import classify_requests
-
             rows = [{"text": text} for _, text, _, _ in inputs]
             requests = [
                 replace(r, params=replace(sampling, choices=r.params.choices), n=sg.samples)
@@ -290,3 +295,10 @@ class SelfGuide:
                         result.rows.append(row)
                     else:
                         result.rejected.append({**row, "reason": "balance"})
+
+
+# the student model writes its own data, for either kind of task
+SPECS = tuple(
+    MethodSpec("selfguide", kind, SelfGuide(), self_generating=True)
+    for kind in (CLASSIFICATION, GENERATION)
+)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from synthdistill.methods.base import Example, GenerationContext, GenerationResult
+from synthdistill.methods.base import (
+    CLASSIFICATION,
+    Example,
+    GenerationContext,
+    GenerationResult,
+    MethodSpec,
+)
 from synthdistill.methods.labelgen import label_schedule
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
@@ -86,3 +92,6 @@ class RetrievalAugmentedGeneration:
                 },
             )
         return result
+
+
+SPECS = (MethodSpec("synthesizrr", CLASSIFICATION, RetrievalAugmentedGeneration(), retrieval=True),)

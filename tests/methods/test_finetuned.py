@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthdistill.baselines import prompting_teacher_params
-from synthdistill.methods import SHARED_PREFIX, GenerationContext, get_method
+from synthdistill.methods import GenerationContext, get_method, get_spec
 from synthdistill.methods.finetuned import (
     annotation_prompt,
     generation_prompt,
@@ -27,6 +26,7 @@ from synthdistill.params import (
     TeacherParams,
     load_section,
 )
+from synthdistill.teachers import prompting_teacher_params
 from synthdistill.teachers.base import SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
@@ -145,14 +145,14 @@ def test_confidence_from_samples_and_threshold(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("method", ["annotate", "ft_annotate"])
 def test_shared_prefix_methods_share_every_turn_but_the_last(tmp_path: Path, method: str) -> None:
-    """SHARED_PREFIX (one llama.cpp slot in the generate stage) holds exactly the methods
-    whose requests all begin with the same turns, so one slot reads them once."""
+    """A spec's shared_prefix (one llama.cpp slot in the generate stage) marks exactly the
+    methods whose requests all begin with the same turns, so one slot reads them once."""
     ctx, backend = _ctx(tmp_path, method, budget=6)
     get_method(method).generate(ctx)
     prefixes = {tuple(m.content for m in r.messages[:-1]) for r in backend.requests}
     shared = len(prefixes) == 1 and len(next(iter(prefixes))) > 1
-    assert shared == (method in SHARED_PREFIX)
-    teacher = prompting_teacher_params(TeacherParams(parallel=8), method in SHARED_PREFIX)
+    assert shared == get_spec(method).shared_prefix
+    teacher = prompting_teacher_params(TeacherParams(parallel=8), get_spec(method).shared_prefix)
     assert teacher.parallel == (1 if shared else 8)
 
 
