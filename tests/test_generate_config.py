@@ -4,20 +4,18 @@ every stage that asks which method a task uses gets the same answer."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from script_module import REPO, load_script
 
 from synthdistill.io import write_jsonl
 from synthdistill.methods import GENERATION_METHODS, METHODS
 from synthdistill.params import load_generate
 from synthdistill.retrieval import NO_INDEX
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _params(tmp_path: Path, task: str, **override: object) -> Path:
@@ -48,14 +46,6 @@ def test_without_an_override_the_section_applies(tmp_path: Path) -> None:
     assert (resolved.method, resolved.budget) == ("fewgen", 80)
 
 
-def _stage(name: str) -> object:
-    spec = importlib.util.spec_from_file_location(name, REPO / "stages" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_task_that_overrides_the_method_to_synthesizrr_gets_its_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,7 +66,7 @@ def test_a_task_that_overrides_the_method_to_synthesizrr_gets_its_index(
     argv += ["--pool", str(tmp_path / "pool.jsonl"), "--test", str(tmp_path / "test.jsonl")]
     argv += ["--out-dir", str(tmp_path / "retrieval")]
     monkeypatch.setattr(sys, "argv", argv)
-    _stage("retrieve_index").main()  # type: ignore[attr-defined]
+    load_script("stages/retrieve_index.py").main()
     meta = json.loads((tmp_path / "retrieval/index/meta.json").read_text())
     assert meta["kind"] != NO_INDEX
     assert (tmp_path / "retrieval/corpus.jsonl").stat().st_size > 0

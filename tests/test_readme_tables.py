@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench(name: str) -> object:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_module import REPO, load_script
 
 
 def test_test_suite_costs_in_readme_are_generated_from_the_results_file() -> None:
-    suite = _bench("test_suite")
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start, end = suite.readme_block(text)  # type: ignore[attr-defined]
-    assert text[start:end].strip() == suite.table().strip(), (  # type: ignore[attr-defined]
+    suite = load_script("bench/test_suite.py")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start, end = suite.readme_block(text)
+    assert text[start:end].strip() == suite.table().strip(), (
         "README's test-suite tables are stale: run `python bench/test_suite.py readme`"
     )
 
 
 def test_junit_reports_are_split_by_file_and_outcome(tmp_path: Path) -> None:
-    suite = _bench("test_suite")
+    suite = load_script("bench/test_suite.py")
     report = tmp_path / "junit.xml"
     report.write_text(
         '<testsuites><testsuite name="pytest">'
@@ -35,7 +26,7 @@ def test_junit_reports_are_split_by_file_and_outcome(tmp_path: Path) -> None:
         '<testcase classname="tests.sub.b" name="t3" time="3.0"><skipped/></testcase>'
         "</testsuite></testsuites>"
     )
-    parsed = suite.parse_junit(report)  # type: ignore[attr-defined]
+    parsed = suite.parse_junit(report)
     assert (parsed["passed"], parsed["failed"], parsed["skipped"]) == (1, 1, 1)
     assert parsed["files"] == {"tests/sub/b.py": 3.0, "tests/a.py": 2.0}
     assert parsed["test_seconds"] == 5.0
