@@ -6,6 +6,7 @@ from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.methods import GenerationContext, get_spec
 from synthdistill.params import ParamsError, load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
+from synthdistill.task_kinds import task_kind
 from synthdistill.teachers import build_teacher, prompting_teacher_params
 from synthdistill.teachers.tuned import tuned_adapter
 
@@ -30,8 +31,7 @@ def main() -> None:
     params = load_generate(args.task, args.params, args.method)
     spec = get_spec(params.method, task.kind)  # validates before the teacher loads
     artefacts = load_section("artefacts", args.params)
-    target = "output" if task.kind == "generation" else "label"
-    seeds = read_jsonl(args.seed, required=("id", "text", target), allow_empty=True)
+    seeds = read_jsonl(args.seed, required=task_kind(task).fields, allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []
     # the pool's labels stay in the file: only the annotation score reads them
     pool = read_jsonl(args.pool, required=("id", "text"), allow_empty=True) if args.pool else []

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.params import load_section, load_task
-from synthdistill.preprocess import clean_dataset, task_artefact_context
+from synthdistill.preprocess import clean_task_rows
 from synthdistill.stage import log, parser, run
+from synthdistill.task_kinds import task_kind
 
 
 def main() -> None:
@@ -22,13 +23,11 @@ def main() -> None:
     task = load_task(args.task, args.params)
     params = load_section("preprocess", args.params)
     artefacts = load_section("artefacts", args.params)
-    rows = read_jsonl(args.generated, required=("id", "text", "label"), allow_empty=True)
-    test = read_jsonl(args.test, required=("id", "text", "label"))
+    fields = task_kind(task).fields
+    rows = read_jsonl(args.generated, required=fields, allow_empty=True)
+    test = read_jsonl(args.test, required=fields)
     real = [row["text"] for path in args.real for row in read_jsonl(path, required=("text",))]
-    context = task_artefact_context(task, real)
-    result = clean_dataset(
-        rows, test, task.language, list(task.labels), params, (artefacts, context)
-    )
+    result = clean_task_rows(task, rows, test, real, params, artefacts)
     write_jsonl(args.out, result.kept)
     write_jsonl(args.rejected, result.rejected)
     write_json(args.counts, result.counts)

@@ -12,13 +12,8 @@ from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.methods.finetuned import tuned_annotation_requests
 from synthdistill.params import ParamsError, load_section, load_task
 from synthdistill.stage import log, parser, run
-from synthdistill.teacher_requests import (
-    classify_requests,
-    generation_requests,
-    interleave_labels,
-    teacher_answers,
-    teacher_classify,
-)
+from synthdistill.task_kinds import task_kind
+from synthdistill.teacher_requests import answer_requests, read_answers
 from synthdistill.teachers import build_teacher, prompting_teacher_params
 from synthdistill.teachers.base import SamplingParams
 from synthdistill.teachers.tuned import tuned_adapter
@@ -34,42 +29,34 @@ def main() -> None:
     p.add_argument("--tuned-teacher", type=Path, help="tune_teacher's output (teacher: tuned)")
     args = p.parse_args()
     task = load_task(args.task, args.params)
+    kind = task_kind(task)
     params = load_section("teacher_prompting", args.params)
-    generation = task.kind == "generation"
     tuned = params.teacher == "tuned"
-    if tuned and (generation or not args.tuned_teacher):
+    if tuned and (not kind.tuned_prompting or not args.tuned_teacher):
         raise ParamsError(
             "teacher_prompting.teacher: 'tuned' needs a classification task and "
             "--tuned-teacher (tune_teacher's output); choose one of: base, tuned"
         )
     lora = tuned_adapter(args.tuned_teacher) if tuned else None
-    target = "output" if generation else "label"
-    test = read_jsonl(args.test, required=("id", "text", target))
-    seeds = read_jsonl(args.seeds, required=("text", target))
+    test = read_jsonl(args.test, required=kind.fields)
+    seeds = read_jsonl(args.seeds, required=("text", kind.target))
     use_shots = params.shots and not tuned  # the tuned teacher learned the seeds
-    shots = (
-        (seeds if generation else interleave_labels(seeds, params.max_shots)) if use_shots else []
-    )
-    rows = (
-        test[: params.max_examples] if generation else interleave_labels(test, params.max_examples)
-    )
+    shots = kind.take(seeds, params.max_shots) if use_shots else []
+    rows = kind.take(test, params.max_examples)  # labels in turn (classification)
     teacher_params = prompting_teacher_params(load_section("teacher", args.params), bool(shots))
     teacher = build_teacher(teacher_params, task.teacher_model, lora=lora)
-    if generation:  # the teacher answers each test input (scored by stage evaluate) with
-        # the students' answer budget (lm.max_new_tokens): the same room for every system
-        answer_tokens = load_section("lm", args.params).max_new_tokens
-        requests = generation_requests(task, rows, answer_tokens, shots)
-    elif tuned:
+    # The answer's room: a label's (max_tokens), or an output's: the students' answer budget
+    # (lm.max_new_tokens), the same room for every system.
+    section, key = kind.answer_budget
+    max_tokens = getattr(load_section(section, args.params), key)
+    if tuned:
         choices = tuple(task.labels) if params.constrained else ()
-        sampling = SamplingParams(0.0, 1.0, max_tokens=params.max_tokens, choices=choices)
+        sampling = SamplingParams(0.0, 1.0, max_tokens=max_tokens, choices=choices)
         requests = tuned_annotation_requests(task, rows, sampling)
     else:
-        requests = classify_requests(task, rows, params.max_tokens, shots, params.constrained)
+        requests = answer_requests(task, rows, max_tokens, shots, params.constrained)
     try:
-        if generation:
-            predictions = teacher_answers(teacher, rows, requests)
-        else:
-            predictions = teacher_classify(teacher, task, rows, requests)
+        predictions = read_answers(teacher, task, rows, requests)
         latency = teacher_latency(teacher, requests[: params.latency_probe])
     finally:  # on failure the git-tracked ledger of the last good run stays as it is
         usage = teacher.usage

@@ -1,19 +1,20 @@
-"""Stage train: train a student classifier on a JSONL training set."""
+"""Stage train: train the task's student (as its kind trains one) on a JSONL training set."""
 
-import argparse
 from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json
-from synthdistill.params import TaskParams, load_section, load_task
+from synthdistill.params import ParamsError, TrainParams, load_task
 from synthdistill.sampling import sample_like
 from synthdistill.stage import log, parser, run
-from synthdistill.students import is_lm, load_student, train_student
+from synthdistill.students import load_student
+from synthdistill.students.families import STUDENT_FAMILIES
 from synthdistill.students.seed_filter import drop_contradicted
+from synthdistill.task_kinds import task_kind
 
 
 def main() -> None:
     p = parser(__doc__)
-    p.add_argument("--data", type=Path, required=True, help="labelled training examples")
+    p.add_argument("--data", type=Path, required=True, help="training examples")
     p.add_argument(
         "--match-counts", type=Path, help="sample --data to this file's per-label counts"
     )
@@ -25,42 +26,25 @@ def main() -> None:
     p.add_argument("--val", type=Path, help="generation: pairs that choose the best epoch")
     args = p.parse_args()
     task = load_task(args.task, args.params)
-    if task.kind == "generation":
-        train_generation(args, task)
-        return
-    params = load_section("train", args.params)
-    if task.student:
-        params = params.model_copy(update={"student": task.student})
-    rows = read_jsonl(args.data, required=("id", "text", "label"), allow_empty=True)
-    if args.match_counts:
-        rows = sample_like(rows, read_jsonl(args.match_counts, allow_empty=True), params.seed)
+    kind = task_kind(task)
+    family = STUDENT_FAMILIES[kind.name]
+    settings = family.settings(task, args.params)
+    rows = read_jsonl(args.data, required=kind.fields, allow_empty=True)
+    if args.match_counts:  # as many real rows as the synthetic set holds (maybe none)
+        like = read_jsonl(args.match_counts, allow_empty=True)
+        rows = sample_like(rows, like, settings.seed) if like else []
     if args.filter_model:
+        if not isinstance(settings, TrainParams):
+            raise ParamsError("--filter-model: a classification task's option (a label veto)")
         judge = load_student(args.filter_model)
-        rows, report = drop_contradicted(rows, judge, params.contradiction_threshold)
+        rows, report = drop_contradicted(rows, judge, settings.contradiction_threshold)
         if args.filter_report:
             write_json(args.filter_report, report)
         log.info("train %s: the seeds-only student vetoed %d rows", args.task, report["dropped"])
     if args.add_seeds:
-        rows = rows + read_jsonl(args.add_seeds, required=("id", "text", "label"))
-    lm = load_section("lm", args.params) if is_lm(params.student) else None
-    summary = train_student(rows, list(task.labels), params, args.out, args.live, task.language, lm)
-    log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
-
-
-def train_generation(args: argparse.Namespace, task: TaskParams) -> None:
-    """A generation task's LM student (params section ``lm``) on input -> output rows."""
-    from synthdistill.students.lm import fit_lm_student
-
-    params = load_section("lm", args.params)
-    required = ("id", "text", "output")
-    rows = read_jsonl(args.data, required=required, allow_empty=True)
-    if args.match_counts:  # as many gold pairs as the synthetic set holds (maybe none)
-        like = read_jsonl(args.match_counts, allow_empty=True)
-        rows = sample_like(rows, like, params.seed) if like else []
-    if args.add_seeds:
-        rows = rows + read_jsonl(args.add_seeds, required=required)
-    val = read_jsonl(args.val, required=required) if args.val else []
-    summary = fit_lm_student(task, rows, params, args.out, args.live, val)
+        rows = rows + read_jsonl(args.add_seeds, required=kind.fields)
+    val = read_jsonl(args.val, required=kind.fields) if args.val else []
+    summary = family.fit(task, rows, settings, args.params, args.out, args.live, val)
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 
 

@@ -10,6 +10,7 @@ from synthdistill.methods import get_spec
 from synthdistill.methods.finetuned import tuning_pairs
 from synthdistill.params import load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
+from synthdistill.task_kinds import task_kind
 from synthdistill.teachers.tuning import skip_tuning, tune_teacher
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     method = load_generate(args.task, args.params).method
     spec = get_spec(method, task.kind)  # an unknown method fails here, listing the valid ones
     prompting = load_section("teacher_prompting", args.params).teacher
-    if not spec.tuned_teacher and (prompting != "tuned" or task.kind != "classification"):
+    if not spec.tuned_teacher and (prompting != "tuned" or not task_kind(task).tuned_prompting):
         skip_tuning(args.out, "neither the method nor teacher_prompting uses a tuned teacher")
         log.info(
             "tune_teacher %s: neither method %s nor teacher_prompting uses a tuned teacher; "

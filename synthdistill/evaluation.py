@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ from synthdistill.metrics.classification import (
     measure_latency,
 )
 from synthdistill.metrics.stats import bootstrap_ci, paired_bootstrap
-from synthdistill.params import LMParams, TaskParams
+from synthdistill.params import LMParams, TaskParams, load_section
 from synthdistill.students import load_student
+from synthdistill.task_kinds import CLASSIFICATION, GENERATION
 
 Example = dict[str, Any]
 
@@ -154,3 +157,60 @@ def evaluate_generation(
         if a in per_ex and b in per_ex
     }
     return metrics, predictions, latency
+
+
+@dataclass
+class Evaluation:
+    """What stage evaluate writes: scores with CIs, latencies, per-system rows (confusion
+    rows for ``plots``, per-example answers for ``predictions``) and a line for the log."""
+
+    metrics: dict[str, Any]
+    latency: dict[str, Any]
+    summary: str
+    plots: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    predictions: dict[str, list[Example]] = field(default_factory=dict)
+
+
+def _evaluate_classification(
+    task: TaskParams,
+    test: list[Example],
+    models: dict[str, str | Path],
+    teacher_rows: list[Example] | None,
+    seeds: list[Example],
+    params_path: str | Path,
+) -> Evaluation:
+    metrics, latency, confusion = evaluate_task(list(task.labels), test, models, teacher_rows)
+    scores = {
+        name: f"{m['macro_f1']:.3f} [{m['macro_f1_ci_low']:.3f}, {m['macro_f1_ci_high']:.3f}]"
+        for name, m in metrics.items()
+        if isinstance(m, dict) and "macro_f1" in m
+    }
+    return Evaluation(metrics, latency, str(scores), plots=confusion)
+
+
+def _evaluate_generation(
+    task: TaskParams,
+    test: list[Example],
+    models: dict[str, str | Path],
+    teacher_rows: list[Example] | None,
+    seeds: list[Example],
+    params_path: str | Path,
+) -> Evaluation:
+    params = load_section("lm", params_path)
+    metrics, predictions, latency = evaluate_generation(
+        task, test, models, seeds, params, teacher_rows
+    )
+    scores = {
+        name: f"{m['rougeL']:.1f} [{m['rougeL_ci_low']:.1f}, {m['rougeL_ci_high']:.1f}]"
+        for name, m in metrics.items()
+        if isinstance(m, dict) and "rougeL" in m
+    }
+    return Evaluation(metrics, latency, f"ROUGE-L {scores}", predictions=predictions)
+
+
+# The evaluator of each task kind: (task, test rows, students name -> dir, teacher
+# predictions or None, seed rows, params file) -> Evaluation.
+EVALUATORS: dict[str, Callable[..., Evaluation]] = {
+    CLASSIFICATION: _evaluate_classification,
+    GENERATION: _evaluate_generation,
+}

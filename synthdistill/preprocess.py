@@ -15,6 +15,7 @@ from typing import Any
 
 from synthdistill.overlap import ShingleIndex, TestMatcher
 from synthdistill.params import ArtefactParams, PreprocessParams, TaskParams
+from synthdistill.task_kinds import CLASSIFICATION, GENERATION
 from synthdistill.templates import instruction_text
 from synthdistill.text import (
     detect_language,
@@ -110,15 +111,18 @@ def _row_id(row: Row) -> str:
     return str(row.get("id"))
 
 
-def empty_filter() -> RowFilter:
-    """Drop rows whose text is missing, not a string, or has no letter or digit."""
+def empty_filter(field: str = "text") -> RowFilter:
+    """Drop rows whose ``field`` is missing, not a string, or has no letter or digit."""
+    where = "" if field == "text" else f" in {field}"
 
     def check(row: Row) -> Drop | None:
-        text = row.get("text")
+        text = row.get(field)
         if not isinstance(text, str):
-            return Drop("empty", "no text" if text is None else f"text is {type(text).__name__}")
+            return Drop(
+                "empty", f"no {field}" if text is None else f"{field} is {type(text).__name__}"
+            )
         if not any(char.isalnum() for char in text):
-            return Drop("empty", "no letters or digits" if text else None)
+            return Drop("empty", f"no letters or digits{where}" if text else None)
         return None
 
     return RowFilter(check)
@@ -304,14 +308,20 @@ def near_dup_filter(lang: str, params: PreprocessParams) -> RowFilter:
     return RowFilter(check, keep=lambda row: index.add(_row_id(row), row["text"]))
 
 
-def contamination_filter(test_rows: list[Row], lang: str, params: PreprocessParams) -> RowFilter:
-    """Drop rows that equal, contain, sit inside or near-duplicate a test example (detail:
-    how, and the test row's id): the same check the retrieval corpus gets."""
+def contamination_filter(
+    test_rows: list[Row], lang: str, params: PreprocessParams, field: str = "text"
+) -> RowFilter:
+    """Drop rows whose ``field`` equals, contains, sits inside or near-duplicates a test
+    example's text (detail: how, and the test row's id): the same check the retrieval
+    corpus gets. ``test_rows`` hold the compared texts under ``text``."""
     matcher = TestMatcher(test_rows, lang, params.contamination_threshold, params.num_perm)
+    where = "" if field == "text" else f"{field} "
 
     def check(row: Row) -> Drop | None:
-        found = matcher.match(row["text"])
-        return None if found is None else Drop("test_contamination", f"{found[1]} of {found[0]}")
+        found = matcher.match(str(row[field]))
+        if found is None:
+            return None
+        return Drop("test_contamination", f"{where}{found[1]} of {found[0]}")
 
     return RowFilter(check)
 
@@ -386,21 +396,96 @@ def clean_dataset(
         near_dup_filter(lang, params),
         contamination_filter(test_rows, lang, params),
     ]
+    return _apply(rows, filters, lang, params.seed if params.balance else None)
+
+
+def clean_pairs(
+    rows: list[Row], test_rows: list[Row], lang: str, params: PreprocessParams
+) -> CleanResult:
+    """Normalise and filter generated input -> output pairs ('id', 'text', 'output').
+
+    Steps: empty input or output, junk text, exact dedup and near-dup of inputs, then test
+    contamination: an input that equals, contains, sits inside or near-duplicates a test
+    input, or an output that does so with a test output. No length, language or label
+    filter: an input's length and language are the task's, not the teacher's choice.
+    """
+    outputs = [{"id": row["id"], "text": row.get("output")} for row in test_rows]
+    filters = [
+        empty_filter(),
+        empty_filter("output"),
+        sanity_filter(),
+        exact_dedup_filter(),
+        near_dup_filter(lang, params),
+        contamination_filter(test_rows, lang, params),
+        contamination_filter(outputs, lang, params, "output"),
+    ]
+    return _apply(rows, filters, lang, None)
+
+
+def _apply(
+    rows: list[Row], filters: list[RowFilter], lang: str, balance: int | None
+) -> CleanResult:
+    """Normalise every row, run ``filters`` in order, then downsample the labels with
+    seed ``balance`` (None: no balancing)."""
     cleaned = [normalized_row(row, lang) for row in rows]
     drops: dict[int, Drop] = {}
     for position, row in enumerate(cleaned):
         drop = _run_filters(row, filters)
         if drop is not None:
             drops[position] = drop
-    if params.balance:
+    if balance is not None:
         survivors = [position for position in range(len(rows)) if position not in drops]
-        balanced = balance_drops([cleaned[position] for position in survivors], params.seed)
+        balanced = balance_drops([cleaned[position] for position in survivors], balance)
         drops.update({survivors[index]: drop for index, drop in balanced.items()})
     return CleanResult(
         kept=[row for position, row in enumerate(cleaned) if position not in drops],
         rejected=[_rejected_row(rows[position], drop) for position, drop in sorted(drops.items())],
         counts=_clean_counts(len(rows), drops.values()),
     )
+
+
+def clean_task_rows(
+    task: TaskParams,
+    rows: list[Row],
+    test_rows: list[Row],
+    real_texts: list[str],
+    params: PreprocessParams,
+    artefacts: ArtefactParams,
+) -> CleanResult:
+    """Clean a task's generated rows as its kind is cleaned (both are decontaminated
+    against the test set)."""
+    return CLEANERS[task.kind](task, rows, test_rows, real_texts, params, artefacts)
+
+
+def _clean_classification(
+    task: TaskParams,
+    rows: list[Row],
+    test_rows: list[Row],
+    real_texts: list[str],
+    params: PreprocessParams,
+    artefacts: ArtefactParams,
+) -> CleanResult:
+    context = task_artefact_context(task, real_texts)
+    labels = list(task.labels)
+    return clean_dataset(rows, test_rows, task.language, labels, params, (artefacts, context))
+
+
+def _clean_generation(
+    task: TaskParams,
+    rows: list[Row],
+    test_rows: list[Row],
+    real_texts: list[str],
+    params: PreprocessParams,
+    artefacts: ArtefactParams,
+) -> CleanResult:
+    return clean_pairs(rows, test_rows, task.language, params)
+
+
+# How each task kind's generated rows are cleaned.
+CLEANERS: dict[str, Callable[..., CleanResult]] = {
+    CLASSIFICATION: _clean_classification,
+    GENERATION: _clean_generation,
+}
 
 
 def _clean_counts(total: int, drops: Iterable[Drop]) -> dict[str, Any]:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import csv
-import math
-import random
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from synthdistill.io import DataError, read_jsonl, read_jsonl_numbered
 from synthdistill.params import ParamsError, TaskParams, check_choice
+from synthdistill.task_kinds import SPLITS, task_kind
 
 Example = dict[str, Any]
-SPLITS = ("seed", "test", "pool")
+__all__ = ["SPLITS", "load_examples", "split_examples", "with_gold_fraction"]
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -92,7 +90,8 @@ def _from_records(
     """Map raw records (``where`` = 'file:line' for messages) onto id/text/label, or
     id/text/output for a generation task."""
     text_fields = _text_fields(task)
-    target = task.data.output_field if task.kind == "generation" else task.data.label_field
+    kind = task_kind(task)
+    target = kind.source_field(task)
     rows: list[Example] = []
     for index, (where, record) in enumerate(records):
         for field in (*text_fields, target):
@@ -108,18 +107,8 @@ def _from_records(
                 "\n".join(str(record[field]).strip() for field in text_fields),
                 task.data.text_max_chars,
             ),
+            kind.target: kind.answer(record[target], where, task),
         }
-        if task.kind == "generation":
-            row["output"] = re.sub(r"\s+", " ", str(record[target])).strip()
-        else:
-            raw_label = str(record[target])
-            label = (task.data.label_map or {}).get(raw_label, raw_label)
-            if label not in task.labels:
-                raise DataError(
-                    f"{where}: field '{target}' has label '{raw_label}' which is not "
-                    f"in the task; valid labels: {', '.join(task.labels)}"
-                )
-            row["label"] = label
         rows.append(row)
     return rows
 
@@ -216,20 +205,23 @@ def _hf(task: TaskParams, name: str) -> list[Example]:
         raise ParamsError(f"tasks.{name}.data.path is required for source 'hf' (a dataset name)")
     dataset = _hf_dataset(task, name, task.data.path)
     where = f"{task.data.path}[{task.data.hf_split}]"
+    kind = task_kind(task)
     keys = [("text_field", field) for field in _text_fields(task)]
-    for key, field in [*keys, ("label_field", task.data.label_field)]:
+    target_key = f"{kind.target}_field"  # data.label_field / data.output_field
+    for key, field in [*keys, (target_key, kind.source_field(task))]:
         if field not in dataset.column_names:
             raise DataError(
                 f"{where}: no field '{field}' (tasks.{name}.data.{key}); the dataset has: "
                 f"{', '.join(dataset.column_names)}"
             )
-    feature = dataset.features.get(task.data.label_field)
+    answer_field = kind.source_field(task)
+    feature = dataset.features.get(answer_field)  # a ClassLabel holds the label names
     names = getattr(feature, "names", None)
     records: list[tuple[str, dict[str, Any]]] = []
     for i, record in enumerate(dataset):
         record = dict(record)
-        if names is not None and isinstance(record.get(task.data.label_field), int):
-            record[task.data.label_field] = names[record[task.data.label_field]]
+        if names is not None and isinstance(record.get(answer_field), int):
+            record[answer_field] = names[record[answer_field]]
         records.append((f"{where} row {i}", record))
     if not records:
         raise DataError(f"{where}: dataset split is empty")
@@ -288,107 +280,15 @@ def load_examples(name: str, task: TaskParams) -> list[Example]:
 
 
 def split_examples(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
-    """The task's seed / test / pool split (by label for classification)."""
-    if task.kind == "generation":
-        return split_pairs(rows, task, seed)
-    return split_by_label(rows, task, seed)
-
-
-def split_pairs(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
-    """Deterministic split of input -> output pairs: ``seed_count`` seeds, ``test_count``
-    test pairs, the rest the pool (its outputs only for the gold-pairs baseline)."""
-    need = task.data.seed_count + task.data.test_count
-    if len(rows) < need:
-        raise DataError(f"the task has {len(rows)} pairs; seed_count + test_count = {need} needed")
-    order = sorted(rows, key=lambda r: r["id"])
-    random.Random(f"{seed}:pairs").shuffle(order)
-    n_seed = task.data.seed_count
-    return {
-        "seed": order[:n_seed],
-        "test": order[n_seed:need],
-        "pool": order[need:],
-    }
-
-
-def split_by_label(rows: list[Example], task: TaskParams, seed: int) -> dict[str, list[Example]]:
-    """Deterministic stratified split: ``seed_per_label`` / ``test_per_label`` / the rest.
-
-    Rows that share a ``group`` (e.g. sentences of one article) are never split between
-    test and pool: test takes whole groups, so one article's words cannot sit in both.
-    Seeds come from as many groups as possible (the rest of a seed's group joins the
-    pool), so few-shot prompts and the seeds-only baseline see many articles, not one.
-    Without groups every row is its own group and the split is a plain shuffle. The pool
-    keeps its gold labels only for the gold-student baseline.
-    """
-    by_label: dict[str, list[Example]] = defaultdict(list)
-    for row in rows:
-        by_label[row["label"]].append(row)
-    splits: dict[str, list[Example]] = {name: [] for name in SPLITS}
-    for label in task.labels:
-        items = sorted(by_label.get(label, []), key=lambda r: r["id"])
-        need = task.data.seed_per_label + task.data.test_per_label
-        if len(items) < need:
-            raise DataError(
-                f"label '{label}' has {len(items)} examples; seed_per_label + test_per_label "
-                f"= {need} needed"
-            )
-        groups: dict[str, list[Example]] = defaultdict(list)
-        for row in items:
-            groups[str(row.get("group", row["id"]))].append(row)
-        keys = list(groups)
-        random.Random(f"{seed}:{label}").shuffle(keys)
-        # Seeds round-robin over the first groups (one group per seed, at most a third of
-        # the groups, so whole groups are left for the test set); the rest of those
-        # groups joins the pool. Ungrouped rows: seeds are the first shuffled rows.
-        n_seed_groups = min(task.data.seed_per_label, max(1, len(keys) // 3))
-        seed_groups = [groups[key] for key in keys[:n_seed_groups]]
-        seed_rows: list[Example] = []
-        depth = 0
-        while len(seed_rows) < task.data.seed_per_label and depth < len(items):
-            for members in seed_groups:
-                if depth < len(members) and len(seed_rows) < task.data.seed_per_label:
-                    seed_rows.append(members[depth])
-            depth += 1
-        chosen = {id(row) for row in seed_rows}
-        pool_rows = [row for members in seed_groups for row in members if id(row) not in chosen]
-        test_rows: list[Example] = []
-        for key in keys[len(seed_groups) :]:
-            if len(test_rows) < task.data.test_per_label:
-                test_rows += groups[key]
-            else:
-                pool_rows += groups[key]
-        if len(seed_rows) < task.data.seed_per_label or len(test_rows) < task.data.test_per_label:
-            raise DataError(
-                f"label '{label}': {len(seed_rows)} seeds and "
-                f"{len(test_rows)} test examples in whole groups; seed_per_label = "
-                f"{task.data.seed_per_label}, test_per_label = {task.data.test_per_label}"
-            )
-        splits["seed"] += seed_rows
-        splits["test"] += test_rows
-        splits["pool"] += pool_rows
-    return splits
+    """The task's seed / test / pool split (as its kind splits: by label for classification)."""
+    return task_kind(task).split(rows, task, seed)
 
 
 def with_gold_fraction(
     splits: dict[str, list[Example]], task: TaskParams, fraction: float | None, seed: int
 ) -> dict[str, list[Example]]:
-    """``splits`` with the seed set grown to ``fraction`` of each label's non-test rows
-    (seed + pool; at least the seeds): the seeds, then that label's pool rows in a fixed
-    seeded order, so a larger fraction's seed set contains a smaller one's (nested). The
-    test set is untouched (no test row can become gold); the pool keeps the rest.
-    ``fraction`` None returns ``splits`` unchanged."""
+    """``splits`` with the seed set grown to ``fraction`` of the non-test rows (see
+    :func:`synthdistill.task_kinds.grow_seeds_by_label`); None returns ``splits`` unchanged."""
     if fraction is None:
         return splits
-    if task.kind != "classification":
-        raise ParamsError("prepare.gold_fraction: for classification tasks only (set it to null)")
-    seeds: list[Example] = []
-    pool: list[Example] = []
-    for label in task.labels:
-        own_seeds = [r for r in splits["seed"] if r["label"] == label]
-        own_pool = sorted((r for r in splits["pool"] if r["label"] == label), key=lambda r: r["id"])
-        random.Random(f"{seed}:gold:{label}").shuffle(own_pool)
-        total = len(own_seeds) + len(own_pool)
-        extra = max(0, math.ceil(fraction * total) - len(own_seeds))
-        seeds += own_seeds + own_pool[:extra]
-        pool += own_pool[extra:]
-    return {**splits, "seed": seeds, "pool": pool}
+    return task_kind(task).grow_seeds(splits, task, fraction, seed)

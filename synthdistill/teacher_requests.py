@@ -8,34 +8,18 @@ label inputs (annotate, ft_annotate, SELF-GUIDE's label vote) share them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from synthdistill.generation import task_prompt
 from synthdistill.params import TaskParams
+from synthdistill.task_kinds import CLASSIFICATION, GENERATION, task_kind
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.teachers.teacher import Teacher
 from synthdistill.templates import render
 from synthdistill.text.answers import parse_label
 
 Example = dict[str, Any]
-
-
-def interleave_labels(rows: list[Example], limit: int | None) -> list[Example]:
-    """The first ``limit`` rows taken label by label in turn (all rows if None).
-
-    The test set is stored label by label; a plain head would score only the first labels.
-    """
-    queues: dict[str, list[Example]] = {}
-    for row in rows:
-        queues.setdefault(row["label"], []).append(row)
-    order = [
-        q[i]
-        for i in range(max(map(len, queues.values()), default=0))
-        for q in queues.values()
-        if i < len(q)
-    ]
-    return order[:limit] if limit is not None else order
 
 
 def classify_requests(
@@ -127,3 +111,43 @@ def teacher_answers(
         }
         for row, samples in zip(rows, outputs, strict=True)
     ]
+
+
+def _generation_requests(
+    task: TaskParams, rows: list[Example], max_tokens: int, shots: Sequence[Example], _: bool
+) -> list[TeacherRequest]:
+    return generation_requests(task, rows, max_tokens, shots)  # an output is never constrained
+
+
+def _generation_answers(
+    teacher: Teacher, task: TaskParams, rows: list[Example], requests: list[TeacherRequest]
+) -> list[Example]:
+    return teacher_answers(teacher, rows, requests)
+
+
+# Per task kind: how a request asks for a row's answer, and how the answers are read.
+_ASK: dict[str, tuple[Callable[..., list[TeacherRequest]], Callable[..., list[Example]]]] = {
+    CLASSIFICATION: (classify_requests, teacher_classify),
+    GENERATION: (_generation_requests, _generation_answers),
+}
+
+
+def answer_requests(
+    task: TaskParams,
+    rows: list[Example],
+    max_tokens: int,
+    shots: Sequence[Example] = (),
+    constrained: bool = True,
+) -> list[TeacherRequest]:
+    """The request per row that asks for its answer, as the task's kind asks: a label
+    (:func:`classify_requests`, ``constrained`` to the label names) or an output
+    (:func:`generation_requests`)."""
+    return _ASK[task_kind(task).name][0](task, rows, max_tokens, shots, constrained)
+
+
+def read_answers(
+    teacher: Teacher, task: TaskParams, rows: list[Example], requests: list[TeacherRequest]
+) -> list[Example]:
+    """The teacher's answers to :func:`answer_requests`: rows of (id, gold answer,
+    prediction, teacher call)."""
+    return _ASK[task_kind(task).name][1](teacher, task, rows, requests)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from synthdistill.teacher_requests import interleave_labels
+from synthdistill.task_kinds import interleave_labels
 
 
 def _rows(counts: dict[str, int]) -> list[dict[str, str]]:

@@ -12,14 +12,13 @@ import importlib
 import pkgutil
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
-    GENERATION,
     GenerationContext,
     GenerationMethod,
     GenerationResult,
     MethodSpec,
 )
 from synthdistill.params import check_choice
+from synthdistill.task_kinds import CLASSIFICATION, GENERATION
 
 
 def _collect() -> dict[tuple[str, str], MethodSpec]:

@@ -42,7 +42,6 @@ from typing import Any, get_args
 import numpy as np
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
@@ -51,6 +50,7 @@ from synthdistill.methods.base import (
 )
 from synthdistill.methods.labelgen import label_request, sampling_for
 from synthdistill.params import ActiveParams, Criterion
+from synthdistill.task_kinds import CLASSIFICATION
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 

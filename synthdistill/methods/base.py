@@ -137,10 +137,6 @@ class GenerationMethod(Protocol):
     def generate(self, ctx: GenerationContext) -> GenerationResult: ...
 
 
-CLASSIFICATION = "classification"
-GENERATION = "generation"
-
-
 @dataclass(frozen=True)
 class MethodSpec:
     """What a method module declares about one of its methods (its ``SPECS``): the name

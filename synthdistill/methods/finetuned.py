@@ -30,7 +30,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
@@ -38,7 +37,8 @@ from synthdistill.methods.base import (
 )
 from synthdistill.methods.labelgen import label_schedule, sampling_for
 from synthdistill.params import FinetuneParams, TaskParams
-from synthdistill.teacher_requests import classify_requests, interleave_labels
+from synthdistill.task_kinds import CLASSIFICATION, interleave_labels
+from synthdistill.teacher_requests import classify_requests
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import classify_prompt, render
 from synthdistill.text.answers import parse_label

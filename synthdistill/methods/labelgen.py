@@ -6,13 +6,13 @@ import random
 from dataclasses import dataclass
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
     MethodSpec,
 )
 from synthdistill.params import GenerateParams, TaskParams
+from synthdistill.task_kinds import CLASSIFICATION
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 

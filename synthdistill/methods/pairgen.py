@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 
 from synthdistill.generation import first_answer
-from synthdistill.methods.base import GENERATION, GenerationContext, GenerationResult, MethodSpec
+from synthdistill.methods.base import GenerationContext, GenerationResult, MethodSpec
 from synthdistill.methods.parsing import clean_text
+from synthdistill.task_kinds import GENERATION
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 

@@ -17,13 +17,13 @@ import random
 from dataclasses import dataclass
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
     MethodSpec,
 )
 from synthdistill.methods.labelgen import label_schedule, sampling_for
+from synthdistill.task_kinds import CLASSIFICATION
 from synthdistill.teachers.base import Message, TeacherRequest
 from synthdistill.templates import render
 from synthdistill.text.normalize import normalize

@@ -31,10 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from synthdistill.generation import first_answer, task_prompt
+from synthdistill.generation import first_answer
 from synthdistill.methods.base import (
-    CLASSIFICATION,
-    GENERATION,
     Example,
     GenerationContext,
     GenerationResult,
@@ -42,8 +40,9 @@ from synthdistill.methods.base import (
 )
 from synthdistill.methods.parsing import clean_text, parse_label
 from synthdistill.params import SelfGuideParams
-from synthdistill.teacher_requests import classify_requests
-from synthdistill.teachers.base import Completion, Message, SamplingParams, TeacherRequest
+from synthdistill.task_kinds import CLASSIFICATION, GENERATION, task_kind
+from synthdistill.teacher_requests import answer_requests
+from synthdistill.teachers.base import Completion, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 
 
@@ -137,8 +136,27 @@ class SelfGuide:
         self._annotate(ctx, sg, kept[:affordable], result)
         return result
 
-    @staticmethod
+    def _asked(
+        self, ctx: GenerationContext, rng: random.Random
+    ) -> tuple[str | None, str, list[Example]]:
+        """What one input request asks for: (the label asked for or None, text added to
+        the task description, the seeds shown as good inputs)."""
+        return None, "", ctx.seed_rows
+
+    def _demos(self, ctx: GenerationContext, sg: SelfGuideParams) -> list[Example]:
+        """The seeds shown as earlier turns when the model answers its own inputs."""
+        return ctx.seed_rows
+
+    def _answer(self, ctx: GenerationContext, text: str) -> str:
+        """A sampled answer as voted on ("" when it holds no answer)."""
+        raise NotImplementedError
+
+    def _finish(self, sg: SelfGuideParams, kept: list[Example], result: GenerationResult) -> None:
+        """Add the annotated rows that passed the vote to ``result`` (in order)."""
+        result.rows.extend(kept)
+
     def _input_requests(
+        self,
         ctx: GenerationContext,
         sg: SelfGuideParams,
         rng: random.Random,
@@ -151,14 +169,8 @@ class SelfGuide:
         task, lang = ctx.task, ctx.task.language
         requests, targets = [], []
         for i in range(sg.batch_size):
-            target: str | None = None
-            description = task.description.strip()
-            pool = ctx.seed_rows
-            if task.kind == "classification":
-                target = rng.choice(list(task.labels))
-                fields = {"label": target, "label_description": task.labels[target]}
-                description += "\n" + render(lang, "selfguide_label", **fields)
-                pool = [r for r in ctx.seed_rows if r["label"] == target] or ctx.seed_rows
+            target, extra, pool = self._asked(ctx, rng)
+            description = task.description.strip() + extra
             good = rng.sample(pool, min(sg.shots, len(pool)))
             weak_n = rng.randint(1, sg.low_quality) if earlier and sg.low_quality else 0
             weak = rng.sample(earlier, min(weak_n, len(earlier)))
@@ -219,8 +231,6 @@ class SelfGuide:
         inputs: list[tuple[str, str, Completion, int]],
         result: GenerationResult,
     ) -> None:
-        task = ctx.task
-        demos = ctx.seed_rows[: sg.shots] if task.kind == "generation" else ctx.seed_rows
         sampling = SamplingParams(
             temperature=sg.output_temperature,
             top_p=1.0,
@@ -228,29 +238,16 @@ class SelfGuide:
             max_tokens=ctx.params.max_tokens,
             seed=sg.seed,
         )
-        if task.kind == "generation":
-            turns: list[Message] = []
-            for row in demos:
-                turns += [Message("user", task_prompt(task, row["text"]))]
-                turns += [Message("assistant", row["output"])]
-            requests = [
-                TeacherRequest(
-                    messages=(*turns, Message("user", task_prompt(task, text))),
-                    params=sampling,
-                    n=sg.samples,
-                )
-                for _, text, _, _ in inputs
-            ]
-        else:
-            rows = [{"text": text} for _, text, _, _ in inputs]
-            requests = [
-                replace(r, params=replace(sampling, choices=r.params.choices), n=sg.samples)
-                for r in classify_requests(task, rows, ctx.params.max_tokens, demos)
-            ]
+        rows = [{"text": text} for _, text, _, _ in inputs]
+        requests = [  # the task's answer request, sampled: the vote needs several answers
+            replace(r, params=replace(sampling, choices=r.params.choices), n=sg.samples)
+            for r in answer_requests(ctx.task, rows, ctx.params.max_tokens, self._demos(ctx, sg))
+        ]
         replies = ctx.teacher.generate(requests, desc="selfguide answers") if requests else []
         seed_outputs = [r["output"] for r in ctx.seed_rows if "output" in r]
-        low, high = length_band(seed_outputs, sg.output_length_sd)
-        by_label: dict[str, list[Example]] = {}
+        low, high = length_band(seed_outputs, sg.output_length_sd)  # no outputs: no bounds
+        target = task_kind(ctx.task).target
+        kept: list[Example] = []
         for (example_id, text, call, batch), samples in zip(inputs, replies, strict=True):
             lineage: dict[str, Any] = {
                 "method": self.name,
@@ -258,47 +255,72 @@ class SelfGuide:
                 "batch": batch,
                 "answer_calls": [s.key for s in samples],
             }
-            if task.kind == "generation":
-                answers = [first_answer(s.text or "") for s in samples]
-            else:
-                answers = [parse_label(s.text or "", task.labels) or "" for s in samples]
-            answer, votes = majority(answers)
+            answer, votes = majority([self._answer(ctx, s.text or "") for s in samples])
             lineage["votes"] = votes
             reason = None
             if not answer:
                 reason = "no_answer"
             elif votes / len(samples) < sg.min_frequency:
                 reason = "no_consensus"
-            elif task.kind == "generation" and not low <= len(answer) <= high:
+            elif not low <= len(answer) <= high:
                 reason = "output_length"
             if reason:
                 result.rejected.append(
                     {"id": example_id, "text": text, "reason": reason, "lineage": lineage}
                 )
                 continue
-            kept: Example = {"id": example_id, "text": text, "lineage": lineage}
-            if task.kind == "generation":
-                kept["output"] = answer
-                result.rows.append(kept)
-            else:
-                label = parse_label(answer, task.labels) or answer
-                kept["label"] = label
-                by_label.setdefault(label, []).append(kept)
-        if by_label:  # classification: balance the labels by downsampling
-            least = min(len(rows) for rows in by_label.values())
-            rng = random.Random(f"selfguide-balance:{sg.seed}")
-            for label in sorted(by_label):
-                rows = by_label[label]
-                keep = set(map(id, rng.sample(rows, least)))
-                for row in rows:
-                    if id(row) in keep:
-                        result.rows.append(row)
-                    else:
-                        result.rejected.append({**row, "reason": "balance"})
+            kept.append({"id": example_id, "text": text, "lineage": lineage, target: answer})
+        self._finish(sg, kept, result)
+
+
+@dataclass(frozen=True)
+class SelfGuideClassification(SelfGuide):
+    """SELF-GUIDE for a classification task: each input is asked for a drawn label (not
+    kept), the answers are label names, and the kept labels are balanced."""
+
+    def _asked(
+        self, ctx: GenerationContext, rng: random.Random
+    ) -> tuple[str | None, str, list[Example]]:
+        task = ctx.task
+        target = rng.choice(list(task.labels))
+        fields = {"label": target, "label_description": task.labels[target]}
+        extra = "\n" + render(task.language, "selfguide_label", **fields)
+        pool = [r for r in ctx.seed_rows if r["label"] == target] or ctx.seed_rows
+        return target, extra, pool
+
+    def _answer(self, ctx: GenerationContext, text: str) -> str:
+        return parse_label(text, ctx.task.labels) or ""
+
+    def _finish(self, sg: SelfGuideParams, kept: list[Example], result: GenerationResult) -> None:
+        by_label: dict[str, list[Example]] = {}
+        for row in kept:
+            by_label.setdefault(row["label"], []).append(row)
+        least = min(map(len, by_label.values()), default=0)
+        rng = random.Random(f"selfguide-balance:{sg.seed}")
+        for label in sorted(by_label):  # balance the labels by downsampling
+            rows = by_label[label]
+            keep = set(map(id, rng.sample(rows, least)))
+            for row in rows:
+                if id(row) in keep:
+                    result.rows.append(row)
+                else:
+                    result.rejected.append({**row, "reason": "balance"})
+
+
+@dataclass(frozen=True)
+class SelfGuideGeneration(SelfGuide):
+    """SELF-GUIDE for a generation task: ``shots`` seed pairs as earlier turns, the
+    answer's first line as the output, outputs outside the seeds' length band dropped."""
+
+    def _demos(self, ctx: GenerationContext, sg: SelfGuideParams) -> list[Example]:
+        return ctx.seed_rows[: sg.shots]
+
+    def _answer(self, ctx: GenerationContext, text: str) -> str:
+        return first_answer(text)
 
 
 # the student model writes its own data, for either kind of task
-SPECS = tuple(
-    MethodSpec("selfguide", kind, SelfGuide(), self_generating=True)
-    for kind in (CLASSIFICATION, GENERATION)
+SPECS = (
+    MethodSpec("selfguide", CLASSIFICATION, SelfGuideClassification(), self_generating=True),
+    MethodSpec("selfguide", GENERATION, SelfGuideGeneration(), self_generating=True),
 )

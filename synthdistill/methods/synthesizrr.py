@@ -6,13 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from synthdistill.methods.base import (
-    CLASSIFICATION,
     Example,
     GenerationContext,
     GenerationResult,
     MethodSpec,
 )
 from synthdistill.methods.labelgen import label_schedule
+from synthdistill.task_kinds import CLASSIFICATION
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.templates import render
 

@@ -101,7 +101,7 @@ def test_budget_is_exact_and_filters_count_reasons(tmp_path: Path) -> None:
         return "Prices rise" if request.params.seed % 3 else "Something else entirely"
 
     ctx, backend = _ctx(tmp_path, respond, budget=50)
-    result = get_method("selfguide").generate(ctx)
+    result = get_method("selfguide", ctx.task.kind).generate(ctx)
     assert backend.calls <= 50
     reasons = result.counts()["rejected"]
     assert reasons["noise"] >= 1 and reasons["duplicate"] >= 1 and reasons["length"] >= 1
@@ -123,7 +123,7 @@ def test_no_consensus_drops_the_input(tmp_path: Path) -> None:
         return f"Answer {request.params.seed}"  # every sample differs
 
     ctx, _ = _ctx(tmp_path, respond, budget=20, min_frequency=0.5)
-    result = get_method("selfguide").generate(ctx)
+    result = get_method("selfguide", ctx.task.kind).generate(ctx)
     assert not result.rows and result.counts()["rejected"]["no_consensus"] >= 1
 
 
@@ -136,7 +136,7 @@ def test_prompts_show_good_seeds_and_earlier_inputs_as_weak(tmp_path: Path) -> N
         return "Deal signed"
 
     ctx, backend = _ctx(tmp_path, respond, budget=60)
-    get_method("selfguide").generate(ctx)
+    get_method("selfguide", ctx.task.kind).generate(ctx)
     prompts = [r.prompt or "" for r in backend.requests if _is_input_prompt(r)]
     assert "Seed article number" in prompts[0] and "Weaker inputs" not in prompts[0]
     assert prompts[0].endswith("Input 4:")  # the model continues with the next good input
@@ -155,7 +155,7 @@ def test_classification_votes_a_label_and_balances(tmp_path: Path) -> None:
         return "sports" if next(counter) % 4 else "tech"
 
     ctx, _ = _ctx(tmp_path, respond, task=CLS_TASK, seeds=CLS_SEEDS, budget=40)
-    result = get_method("selfguide").generate(ctx)
+    result = get_method("selfguide", ctx.task.kind).generate(ctx)
     labels = [r["label"] for r in result.rows]
     assert set(labels) <= {"sports", "tech"}
     assert labels.count("sports") == labels.count("tech")  # balanced by downsampling
