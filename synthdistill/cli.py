@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from synthdistill.compare import collect_experiments, format_table, summarise
+from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl
+from synthdistill.task_init import plan_task, write_task
 
 STAGES = ("generate", "preprocess")
 TEXT_WIDTH = 100
@@ -210,6 +212,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
 REPLAY_FILE = "replay/teacher_calls.jsonl.gz"
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    try:
+        plan = plan_task(
+            args.task,
+            args.file,
+            args.text_field,
+            args.label_field,
+            args.output_field,
+            args.language,
+        )
+        write_task(plan, args.file, args.params, run_only=not args.keep_run_tasks)
+    except (DataError, ParamsError) as exc:
+        raise CliError(str(exc)) from None
+    for line in plan.lines():
+        print(line)
+    todo = "the label descriptions" if args.label_field else "the instruction"
+    print(f"wrote tasks.{plan.name} to {args.params} and copied the data to {plan.data_path}")
+    print(
+        f"next: fill in tasks.{plan.name}.description and {todo} in {args.params} "
+        "(marked TODO), then run:"
+    )
+    if args.label_field:
+        print("  dvc exp run && synthdistill report")
+    else:
+        print("  dvc repro pipelines/generation/dvc.yaml")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from synthdistill.replay import export_calls, import_calls, keys_in_outputs
     from synthdistill.teachers.cache import TeacherCache
@@ -308,6 +338,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--root", default=".", help="repository directory (default: cwd)")
     compare.set_defaults(func=cmd_compare)
+
+    init = commands.add_parser(
+        "init",
+        help="add your own task to params.yaml from a CSV/JSONL/Parquet file",
+        description=(
+            "Read FILE, find its labels (--label-field) or check its outputs "
+            "(--output-field), detect the language, choose a split that leaves seeds, a "
+            "test set and a pool, copy FILE to data/tasks/ (stage prepare depends on that "
+            "folder) and write tasks.<TASK> into params.yaml, making it the task `dvc "
+            "repro` runs. The descriptions only you can write are left as TODO "
+            "placeholders: every stage refuses to start until they are filled in."
+        ),
+    )
+    init.add_argument("file", type=Path, help="your data: .csv, .jsonl or .parquet")
+    init.add_argument("--task", required=True, help="a name for the task (params key)")
+    init.add_argument("--text-field", default="text", help="field with the text (default text)")
+    target = init.add_mutually_exclusive_group(required=True)
+    target.add_argument("--label-field", help="field with the label: a classification task")
+    target.add_argument("--output-field", help="field with the output: a generation task")
+    init.add_argument("--language", help="ISO 639-1 code (default: detected from the texts)")
+    init.add_argument(
+        "--keep-run-tasks",
+        action="store_true",
+        help="add the task to run_tasks instead of making it the only one",
+    )
+    init.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file")
+    init.set_defaults(func=cmd_init)
 
     replay = commands.add_parser(
         "replay",

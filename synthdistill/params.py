@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,9 +24,14 @@ class Section(BaseModel):
 
 
 def check_choice(kind: str, value: str, choices: list[str] | tuple[str, ...]) -> str:
-    """Raise a ParamsError like "Unknown method 'fewgenn'; choose one of: ..."."""
+    """Raise a ParamsError like "Unknown method 'fewgenn' (did you mean 'fewgen'?); choose
+    one of: ..."."""
     if value not in choices:
-        raise ParamsError(f"Unknown {kind} '{value}'; choose one of: {', '.join(sorted(choices))}")
+        close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ParamsError(
+            f"Unknown {kind} '{value}'{hint}; choose one of: {', '.join(sorted(choices))}"
+        )
     return value
 
 
@@ -64,6 +70,15 @@ class TaskDataParams(Section):
         return label_map
 
 
+# What `synthdistill init` writes where only the user can say what a task or label means;
+# a task that still holds it fails validation, before any teacher call.
+PLACEHOLDER = "TODO"
+
+
+def _not_placeholder(text: str | None) -> bool:
+    return not (text or "").strip().upper().startswith(PLACEHOLDER)
+
+
 class TaskParams(Section):
     """``tasks.<name>``: stages depend on the keys they read (dvc.yaml), never the block."""
 
@@ -78,6 +93,36 @@ class TaskParams(Section):
     budget: int | None = Field(default=None, gt=0)  # overrides generate.budget for this task
     method: str | None = None  # overrides generate.method for this task
     attributes: dict[str, list[str]] | None = None  # label -> sub-topics (diversity variant)
+
+    @field_validator("description", "instruction")
+    @classmethod
+    def _written(cls, text: str | None) -> str | None:
+        if not _not_placeholder(text):
+            raise ValueError(
+                "still the placeholder `synthdistill init` wrote: replace it with one line "
+                "saying what the texts are and what is asked of them (the teacher reads it)"
+            )
+        return text
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_described(cls, labels: dict[str, str]) -> dict[str, str]:
+        todo = [name for name, text in labels.items() if not _not_placeholder(str(text))]
+        if todo:
+            raise ValueError(
+                f"label(s) {', '.join(todo)} still hold the placeholder `synthdistill init` "
+                "wrote: give each a one-line description (the teacher reads it)"
+            )
+        folded: dict[str, str] = {}
+        for name in labels:
+            key = " ".join(str(name).split()).casefold()
+            if key in folded:
+                raise ValueError(
+                    f"labels '{folded[key]}' and '{name}' differ only by case or spaces; "
+                    "a teacher's answer cannot tell them apart: merge them (data.label_map)"
+                )
+            folded[key] = str(name)
+        return labels
 
     @model_validator(mode="after")
     def _kind_fields(self) -> TaskParams:

@@ -117,9 +117,16 @@ def _file(task: TaskParams, name: str) -> list[Example]:
     """User data: JSONL, CSV or Parquet at ``task.data.path``."""
     if not task.data.path:
         raise ParamsError(f"tasks.{name}.data.path is required for source 'file'")
-    path = Path(task.data.path)
+    return _from_records(read_records(Path(task.data.path), f"tasks.{name}.data.path"), task, name)
+
+
+def read_records(path: Path, setting: str) -> list[tuple[str, dict[str, Any]]]:
+    """A JSONL, CSV or Parquet file's records, each with where it is ('file:line') for
+    messages; ``setting`` names the params key that points at the file."""
     if not path.exists():
-        raise DataError(f"{path}: file not found (tasks.{name}.data.path)")
+        raise DataError(f"{path}: file not found ({setting})")
+    if path.is_dir():
+        raise DataError(f"{path}: a directory, not a data file ({setting})")
     suffix = path.suffix.lower()
     records: list[tuple[str, dict[str, Any]]]
     if suffix in (".jsonl", ".json"):
@@ -135,7 +142,7 @@ def _file(task: TaskParams, name: str) -> list[Example]:
         raise DataError(f"{path}: unsupported file type '{suffix}'; use .jsonl, .csv or .parquet")
     if not records:
         raise DataError(f"{path}: file is empty (no records)")
-    return _from_records(records, task, name)
+    return records
 
 
 def _read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
