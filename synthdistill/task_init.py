@@ -50,7 +50,12 @@ SPLIT_RULES = {
 }
 # The params.yaml list of tasks `dvc repro` runs, per kind (dvc.yaml, pipelines/generation).
 RUN_LISTS = {CLASSIFICATION: "run_tasks", GENERATION: "run_generation_tasks"}
-LANGUAGE_SAMPLE = 50  # texts whose detected language decides the task's language
+LANGUAGE_SAMPLE = 50
+# The per-task override keys each kind's pipeline reads (null: the section's value).
+OVERRIDES = {
+    CLASSIFICATION: ("teacher_model", "student", "budget", "method", "attributes"),
+    GENERATION: ("teacher_model", "budget", "method"),
+}  # texts whose detected language decides the task's language
 
 
 @dataclass
@@ -151,6 +156,8 @@ def plan_task(
         "kind": kind,
         "description": f"{todo} on what the texts are and what is asked of them",
         **described,
+        # per-task overrides: every task has these keys (stages depend on them by name)
+        **dict.fromkeys(OVERRIDES[kind]),
         "data": {
             "source": "file",
             "path": dest.as_posix(),
@@ -174,6 +181,11 @@ _COMMENTS = {
     "description": "FILL IN: one line the teacher reads (what the texts are, what is asked)",
     "labels": "FILL IN: label -> one-line description (the teacher reads them)",
     "instruction": "FILL IN: the prompt before each input (students and teacher)",
+    "teacher_model": "overrides teacher.model for this task (null = teacher.model)",
+    "student": "overrides train.student for this task (null = train.student)",
+    "budget": "overrides generate.budget for this task (null = generate.budget)",
+    "method": "overrides generate.method for this task (null = generate.method)",
+    "attributes": "label -> sub-topics for the diversity variant (null = none)",
     "source": "file: a CSV, JSONL or Parquet file",
     "path": "copied here by synthdistill init (stage prepare depends on data/tasks/)",
     "text_field": "the field that holds the text",

@@ -67,6 +67,9 @@ def test_init_writes_a_task_that_waits_for_its_descriptions(
     assert raw["run_tasks"] == ["tickets"]
     block = raw["tasks"]["tickets"]
     assert block["data"]["path"] == "data/tasks/tickets.csv"
+    # every tasks.<task>.* key a dvc.yaml stage lists exists (dvc fails on a missing one)
+    for key in ("teacher_model", "student", "budget", "method", "attributes", "labels"):
+        assert key in block
     assert (project / "data/tasks/tickets.csv").read_bytes() == data.read_bytes()
     # every line of the old file is still there, comments included
     after = params.read_text(encoding="utf-8")
