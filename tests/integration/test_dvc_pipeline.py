@@ -70,7 +70,7 @@ def _json_at(path: Path) -> dict:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project whose one task reads a small gold file (12 BBC texts a label)."""
     root = tmp_path_factory.mktemp("proj")
-    for name in ("stages", "synthdistill"):
+    for name in ("stages", "synthdistill", "data/tasks"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
         shutil.copy(REPO / name, root / name)

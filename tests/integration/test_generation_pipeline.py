@@ -38,7 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project whose one generation task reads 40 real BBC lead -> headline
     pairs from a user file (source file, input/output fields)."""
     root = tmp_path_factory.mktemp("genproj")
-    for name in ("stages", "synthdistill", "pipelines"):
+    for name in ("stages", "synthdistill", "pipelines", "data/tasks"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
         shutil.copy(REPO / name, root / name)
