@@ -37,6 +37,15 @@ NER_MODELS: dict[str, tuple[tuple[str, ...], str]] = {
 # MAUVE quantises the joint embeddings into about this many texts per k-means cluster
 # (n/10, the rule of the MAUVE paper's reference setup), with at least 2 clusters.
 MAUVE_TEXTS_PER_CLUSTER = 10
+# Decimals of the embedding cosines in dataset_quality (the other floats keep 4). The
+# embeddings differ between CPUs (issue 24: ja_news' per-label cosines moved by up to 4e-4
+# between an Intel and an AMD machine); a mean of cosines is a smooth function of them, so
+# a difference d changes a value rounded to step s with probability about d / s: 4
+# decimals moved almost surely, 3 decimals move about a tenth as often (README tables
+# quote cosines to 3 decimals). Rounding the embeddings first would not help: with ~10^5
+# values per dataset some always sit within the noise of a grid boundary, and each one that
+# crosses moves by a whole grid step, far more than the noise it replaced.
+COSINE_DECIMALS = 3
 
 
 def _sample(items: Sequence[Any], size: int, seed: int) -> list[Any]:
@@ -183,7 +192,7 @@ class Embedder:
     """
 
     def encode(self, texts: Sequence[str], lang: str) -> np.ndarray:
-        """A (len(texts), dim) float32 array of unit-length rows."""
+        """A (len(texts), dim) float64 array of unit-length rows."""
         if not texts:
             raise ValueError("nothing to embed")
         encoder = dense_encoder(DENSE_AUTO.get(lang, DENSE_MULTILINGUAL))
@@ -197,8 +206,10 @@ def get_embedder() -> Embedder:
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    matrix = np.asarray(matrix, dtype=np.float32)
+    """Rows scaled to unit length (zero rows stay zero), in float64: the metrics (and
+    k-means in MAUVE) then add no float32 rounding of their own, which would depend on the
+    CPU's SIMD and BLAS kernels."""
+    matrix = np.asarray(matrix, dtype=np.float64)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms > 0, norms, 1.0)
 
@@ -206,7 +217,7 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 def mean_pairwise_cosine(emb: np.ndarray) -> float:
     """Mean cosine similarity over all pairs of distinct rows (the diagonal excluded);
     higher = less semantically diverse. Rows are normalised here, so any embedding works."""
-    unit = _unit_rows(emb).astype(np.float64)
+    unit = _unit_rows(emb)
     n = unit.shape[0]
     if n < 2:
         raise ValueError(f"mean_pairwise_cosine needs at least 2 rows, got {n}")
@@ -314,7 +325,7 @@ def dataset_quality(
     seed: int = 0,
 ) -> dict[str, Any]:
     """All the metrics of one generated dataset ({"text", "label"} rows), JSON-ready,
-    floats rounded to 4 decimals.
+    floats rounded to 4 decimals (cosines to COSINE_DECIMALS).
 
     Diversity metrics (Self-BLEU, distinct-n, entity entropy, cosine, MAUVE) run on one
     deterministic sample of ``sample`` rows (and ``sample`` test rows for MAUVE), since
@@ -333,10 +344,10 @@ def dataset_quality(
         quality.update(entity_entropy(texts, lang))
     emb = get_embedder().encode(texts, lang)
     cosine = _cosine_by_label(emb, [row["label"] for row in chosen])
-    quality["cosine_overall"] = cosine["overall"]
+    quality["cosine_overall"] = round(cosine["overall"], COSINE_DECIMALS)
     per_label: dict[str, dict[str, Any]] = defaultdict(dict)
     for label, value in cosine["per_label"].items():
-        per_label[label]["cosine"] = value
+        per_label[label]["cosine"] = round(value, COSINE_DECIMALS)
     if test_rows:
         test_texts = [row["text"] for row in _sample(test_rows, sample, seed)]
         quality["mauve"] = _mauve(emb, get_embedder().encode(test_texts, lang), seed)

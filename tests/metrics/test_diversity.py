@@ -9,7 +9,10 @@ import pytest
 from sacrebleu.metrics import BLEU
 
 from synthdistill.metrics.diversity import (
+    COSINE_DECIMALS,
     NER_MODELS,
+    _cosine_by_label,
+    _mauve,
     cosine_by_label,
     dataset_quality,
     distinct_n,
@@ -202,3 +205,32 @@ def test_dataset_quality_japanese_without_optional_inputs() -> None:
     assert quality["self_bleu_1"] > 0 and quality["n_entities"] == 2
     assert "mauve" not in quality and "label_preservation" not in quality
     assert {"distinct_1", "distinct_2", "distinct_3", "cosine_overall"} <= set(quality)
+
+
+def test_embedding_metrics_are_stable_to_last_bit_noise_in_the_embeddings() -> None:
+    """Issue 24: another CPU's e5 embeddings differ in their last bits (simulated: every
+    value scaled by 1 + 1e-6 N(0, 1)); cosines at their reported decimals and MAUVE (a
+    function of k-means clusters) must not move. e5-shaped rows: 384 dims, mean cosine ~0.8."""
+    rng = np.random.default_rng(24)
+    common, centroids = rng.standard_normal(384), rng.standard_normal((4, 384))
+    labels = [f"l{i % 4}" for i in range(200)]
+    rows = 2.0 * common + 0.4 * centroids[[i % 4 for i in range(200)]]
+    p_emb = (rows + 0.9 * rng.standard_normal((200, 384))).astype(np.float32)
+    q_emb = (2.0 * common + 0.9 * rng.standard_normal((200, 384))).astype(np.float32)
+
+    def other_cpu(emb: np.ndarray, seed: int) -> np.ndarray:
+        noise = np.random.default_rng(seed).standard_normal(emb.shape)
+        return (emb * (1 + 1e-6 * noise)).astype(np.float32)
+
+    def reported(emb: np.ndarray) -> dict[str, float]:
+        cosine = _cosine_by_label(emb, labels)
+        return {k: round(v, COSINE_DECIMALS) for k, v in cosine["per_label"].items()} | {
+            "overall": round(cosine["overall"], COSINE_DECIMALS)
+        }
+
+    assert COSINE_DECIMALS == 3
+    assert 0.7 < _cosine_by_label(p_emb, labels)["overall"] < 0.9
+    reference = (reported(p_emb), round(_mauve(p_emb, q_emb, 0), 4))
+    for seed in range(4):
+        p_other, q_other = other_cpu(p_emb, seed), other_cpu(q_emb, seed + 10)
+        assert (reported(p_other), round(_mauve(p_other, q_other, 0), 4)) == reference
