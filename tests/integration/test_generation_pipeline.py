@@ -84,6 +84,8 @@ def test_generation_pipeline_runs_and_scores_with_cis(project: Path) -> None:
         "prepare",
         "generate",
         "generate_fewgen",
+        "preprocess",
+        "preprocess_fewgen",
         "train",
         "train_fewgen",
         "train_seeds",
@@ -100,6 +102,16 @@ def test_generation_pipeline_runs_and_scores_with_cis(project: Path) -> None:
     report = json.loads((data / "generate_report.json").read_text())
     kept, rejected = report["parsed"], sum(report["rejected"].values())
     assert kept + rejected == report["teacher_samples"]  # every input kept or dropped by reason
+    # the pairs the students train on were decontaminated against the test pairs
+    for prefix in ("", "fewgen_"):
+        counts = json.loads((data / f"{prefix}preprocess_report.json").read_text())
+        generated = read_jsonl(data / f"{prefix}generated.jsonl", allow_empty=True)
+        assert counts["input"] == len(generated)
+        assert counts["kept"] + sum(counts["dropped"].values()) == counts["input"]
+        test_texts = {row["text"].casefold() for row in read_jsonl(data / "test.jsonl")}
+        kept = read_jsonl(data / f"{prefix}train.jsonl", allow_empty=True)
+        assert len(kept) == counts["kept"]
+        assert not {row["text"].casefold() for row in kept} & test_texts
     evaluation = json.loads((project / "metrics" / TASK / "eval.json").read_text())
     for system in (
         "student_zero_shot",
