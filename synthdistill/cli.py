@@ -27,6 +27,8 @@ from typing import Any
 
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.io import DataError, read_jsonl
+from synthdistill.replay import export_calls, import_calls, keys_in_outputs
+from synthdistill.teachers.cache import TeacherCache
 
 STAGES = ("generate", "preprocess")
 TEXT_WIDTH = 100
@@ -211,9 +213,6 @@ REPLAY_FILE = "replay/teacher_calls.jsonl.gz"
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from synthdistill.replay import export_calls, import_calls, keys_in_outputs
-    from synthdistill.teachers.cache import TeacherCache
-
     cache = TeacherCache()
     try:
         if args.action == "import":
