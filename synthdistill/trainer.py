@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from synthdistill.lm.model import LMStudent
+from synthdistill.lm.tuning import IGNORE, encode_pair
 from synthdistill.params import LMParams, ParamsError, TrainParams
 from synthdistill.students import STUDENTS, Student, is_lm, load_student, train_student
-from synthdistill.students.lm import IGNORE, LMStudent, encode_pair
 from synthdistill.students.lm_classifier import LMClassifier
 from synthdistill.templates import classify_prompt
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from synthdistill.lm.model import LMStudent, load_lm
+from synthdistill.lm.tuning import train_lm
 from synthdistill.params import LMParams
-from synthdistill.students.lm import LMStudent, load_lm, train_lm
 
 MODEL = "smollm2-135m-instruct"
 PAIRS = [(f"Give the code word for item {i}.", "The code word is zanzibar.") for i in range(8)]

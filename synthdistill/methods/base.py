@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synthdistill.methods.parsing import parse_generated
+from synthdistill.metrics.stats import share
 from synthdistill.params import (
     ActiveParams,
     ArtefactParams,
@@ -118,8 +119,6 @@ class GenerationResult:
     def annotation_score(self) -> dict[str, Any]:
         """The teacher's annotation against the pool's hidden gold labels: accuracy (k, n,
         value, 95% Wilson interval) and the confusion counts ``gold -> answer -> n``."""
-        from synthdistill.metrics.stats import share
-
         right = sum(gold == answer for gold, answer in self.annotations)
         confusion: dict[str, Counter[str]] = {}
         for gold, answer in self.annotations:

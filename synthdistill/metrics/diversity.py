@@ -21,6 +21,7 @@ from sacrebleu.metrics import BLEU
 from sacrebleu.metrics.helpers import extract_all_word_ngrams
 
 from synthdistill.embeddings import DENSE_AUTO, DENSE_MULTILINGUAL, dense_encoder
+from synthdistill.errors import AssetError
 from synthdistill.metrics.text import sacrebleu_tokenizer
 from synthdistill.text import normalize, tokenize
 
@@ -135,8 +136,6 @@ def distinct_n(texts: Sequence[str], lang: str, n: int) -> float:
 
 def _missing(requirement: str, use: str) -> Exception:
     """The error for an optional dependency that is not installed."""
-    from synthdistill.assets import AssetError  # lazy: assets imports teachers, which imports it
-
     package = requirement.split("==")[0]
     return AssetError(f"install {package} to use {use} (pip install {requirement})")
 

@@ -67,7 +67,7 @@ def train_student(
     is tuned with ``lm``'s settings)."""
     student = check_student(params.student)
     if is_lm(student):
-        from synthdistill.students.lm_classifier import train_lm_classifier
+        from synthdistill.students.lm_classifier import train_lm_classifier  # lazy: peft
 
         settings = (lm or LMParams()).model_copy(update={"student": student})
         return train_lm_classifier(rows, labels, settings, out_dir, live_dir, lang)
@@ -83,7 +83,10 @@ def train_student(
 def load_student(path: str | Path) -> Student:
     """Load any student written by :func:`train_student`."""
     directory = Path(path)
-    from synthdistill.students.lm_classifier import is_lm_classifier, load_lm_classifier
+    from synthdistill.students.lm_classifier import (  # lazy: peft, LM tuning
+        is_lm_classifier,
+        load_lm_classifier,
+    )
 
     if is_lm_classifier(directory):
         return load_lm_classifier(directory)

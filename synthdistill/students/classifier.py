@@ -31,8 +31,8 @@ from transformers import (
 
 from synthdistill.assets import REGISTRY, resolve_model
 from synthdistill.io import write_json
+from synthdistill.live import open_live
 from synthdistill.params import TrainParams
-from synthdistill.students.live import open_live
 
 LABELS_FILE = "labels.json"
 WARMUP_RATIO = 0.1  # share of optimizer steps with a linearly rising learning rate

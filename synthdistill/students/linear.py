@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from synthdistill.io import atomic_open, write_json
-from synthdistill.students.live import open_live
+from synthdistill.live import open_live
 
 KIND_FILE = "student.json"
 

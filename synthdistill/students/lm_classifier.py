@@ -16,15 +16,9 @@ from typing import Any
 import numpy as np
 
 from synthdistill.io import read_json
+from synthdistill.lm.model import META, LMStudent, load_lm, load_saved_lm, save_lm
+from synthdistill.lm.tuning import train_lm
 from synthdistill.params import LMParams
-from synthdistill.students.lm import (
-    META,
-    LMStudent,
-    load_lm,
-    load_saved_lm,
-    save_lm,
-    train_lm,
-)
 from synthdistill.templates import classify_prompt
 from synthdistill.text.answers import parse_label
 

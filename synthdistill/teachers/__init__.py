@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthdistill.assets import REGISTRY, resolve_model
+from synthdistill.lm.gguf_file import gguf_has_chat_template
 from synthdistill.params import TeacherParams, check_choice
 from synthdistill.teachers.base import (
     Completion,
@@ -48,8 +49,6 @@ def supports_chat(model: str) -> bool:
         return REGISTRY[model].chat
     path = Path(model).expanduser()
     if path.is_file() and path.suffix == ".gguf":
-        from synthdistill.teachers.llamacpp import gguf_has_chat_template
-
         return gguf_has_chat_template(path)
     return True
 
@@ -68,7 +67,7 @@ def build_backend(
             "(llama-server --lora) under its own model name and set teacher.model to it"
         )
     if params.backend == "llamacpp":
-        from synthdistill.teachers.llamacpp import LlamaCppBackend
+        from synthdistill.teachers.llamacpp import LlamaCppBackend  # lazy: the chosen backend
 
         return LlamaCppBackend(
             resolve_model(name),
@@ -78,10 +77,10 @@ def build_backend(
             lora=lora,
         )
     if params.backend == "transformers":
-        from synthdistill.teachers.transformers_backend import TransformersBackend
+        from synthdistill.teachers.transformers_backend import TransformersBackend  # lazy: same
 
         return TransformersBackend(resolve_model(name), threads=params.threads)
-    from synthdistill.teachers.openai_backend import OpenAIBackend
+    from synthdistill.teachers.openai_backend import OpenAIBackend  # lazy: same
 
     return OpenAIBackend(
         name,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-import struct
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from synthdistill.assets import (
     REGISTRY,
@@ -16,6 +15,7 @@ from synthdistill.assets import (
     file_sha256,
     resolve_model,
 )
+from synthdistill.lm.gguf_file import gguf_has_chat_template
 from synthdistill.teachers.base import (
     Completion,
     TeacherError,
@@ -27,77 +27,7 @@ from synthdistill.teachers.http import EndpointPool, call_once, parse_reply
 
 ENGINE_TIMEOUT = 3600.0  # seconds per call: a long generation on a slow CPU is not a hang
 
-# GGUF value types -> struct format of fixed-size scalars (8 = string, 9 = array).
-_GGUF_SCALARS = {
-    0: "B",
-    1: "b",
-    2: "H",
-    3: "h",
-    4: "I",
-    5: "i",
-    6: "f",
-    7: "?",
-    10: "Q",
-    11: "q",
-    12: "d",
-}
 _MAX_SEED = 0xFFFFFFFF  # llama.cpp's "random seed" sentinel; never send it
-
-
-def _read(handle: BinaryIO, fmt: str) -> Any:
-    size = struct.calcsize("<" + fmt)
-    data = handle.read(size)
-    if len(data) != size:
-        raise ValueError("truncated GGUF header")
-    return struct.unpack("<" + fmt, data)[0]
-
-
-def _read_str(handle: BinaryIO) -> str:
-    return handle.read(_read(handle, "Q")).decode("utf-8", errors="replace")
-
-
-def _read_value(handle: BinaryIO, vtype: int, keep: bool) -> Any:
-    if vtype in _GGUF_SCALARS:
-        return _read(handle, _GGUF_SCALARS[vtype])
-    if vtype == 8:
-        if keep:
-            return _read_str(handle)
-        handle.seek(_read(handle, "Q"), os.SEEK_CUR)
-        return None
-    if vtype == 9:
-        etype, count = _read(handle, "I"), _read(handle, "Q")
-        if etype in _GGUF_SCALARS and not keep:
-            handle.seek(count * struct.calcsize("<" + _GGUF_SCALARS[etype]), os.SEEK_CUR)
-            return None
-        items = [_read_value(handle, etype, keep) for _ in range(count)]
-        return items if keep else None
-    raise ValueError(f"unknown GGUF value type {vtype}")
-
-
-def gguf_metadata(path: str | Path, keys: set[str]) -> dict[str, Any]:
-    """Read the given metadata ``keys`` from a GGUF file header (missing keys are absent)."""
-    found: dict[str, Any] = {}
-    with Path(path).open("rb") as handle:
-        if handle.read(4) != b"GGUF":
-            raise ValueError(f"{path}: not a GGUF file")
-        version = _read(handle, "I")
-        if version < 2:
-            raise ValueError(f"{path}: GGUF version {version} is not supported")
-        _read(handle, "Q")  # tensor count
-        for _ in range(_read(handle, "Q")):
-            key = _read_str(handle)
-            value = _read_value(handle, _read(handle, "I"), key in keys)
-            if key in keys:
-                found[key] = value
-                if len(found) == len(keys):
-                    break
-    return found
-
-
-def gguf_has_chat_template(path: str | Path) -> bool:
-    """True if the GGUF file carries a chat template (instruct models do, base models don't)."""
-    meta = gguf_metadata(path, {"tokenizer.chat_template"})
-    return bool(meta.get("tokenizer.chat_template"))
 
 
 def _resolve(model: ResolvedModel | str | os.PathLike[str]) -> ResolvedModel:

@@ -20,15 +20,17 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from synthdistill.assets import engine_version, resolve_model
+from synthdistill.cachedir import default_cache_dir
 from synthdistill.errors import DataError, ParamsError
 from synthdistill.io import read_json, write_json
+from synthdistill.lm.adapter_gguf import write_lora_gguf
+from synthdistill.lm.model import load_lm
+from synthdistill.lm.tuning import train_lm
+from synthdistill.params import LMParams
 from synthdistill.teachers.tuned import ADAPTER, META
-
-if TYPE_CHECKING:
-    from synthdistill.params import LMParams
 
 
 def tune_teacher(
@@ -41,9 +43,6 @@ def tune_teacher(
     """LoRA-tune ``model`` (a GGUF teacher) on (prompt, answer) ``pairs`` with
     ``settings`` (:class:`~synthdistill.params.LMParams`); write ``adapter.gguf`` and
     ``teacher.json`` (base, sha256, minutes, losses) to ``out_dir``."""
-    from synthdistill.students.lm import load_lm, train_lm
-    from synthdistill.students.lora_gguf import write_lora_gguf
-
     resolved = resolve_model(model)
     if Path(resolved.path).suffix != ".gguf":
         raise ParamsError(f"tune_teacher needs a GGUF teacher (llama.cpp); '{model}' is not one")
@@ -75,8 +74,6 @@ def tune_teacher(
 
 def _stored_tuning(base: str, pairs: list[tuple[str, str]], settings: LMParams) -> Path:
     """Where a tuning of ``base`` on ``pairs`` with ``settings`` is kept."""
-    from synthdistill.cachedir import default_cache_dir
-
     blob = json.dumps(
         {
             "base": base,
@@ -103,12 +100,3 @@ def _keep(out_dir: Path, stored: Path) -> None:
     except OSError:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def skip_tuning(out_dir: Path, reason: str) -> dict[str, Any]:
-    """Record that no teacher was tuned (the method does not use one)."""
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
-    meta = {"tuned": False, "reason": reason}
-    write_json(out_dir / META, meta)
-    return meta

@@ -141,7 +141,6 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
     original = module.read_text()
     module.write_text(original + "\n# edited\n")
     assert _stale(project) == {
-        "tune_teacher",  # imports the students package (a skip here: its output is unchanged)
         "generate",  # method active trains the student in its loop (here: all cached, same data)
         "train",
         "train_gold",

@@ -31,7 +31,7 @@ from synthdistill.teachers.base import SamplingParams, TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
 from synthdistill.teachers.teacher import Teacher
-from synthdistill.teachers.tuning import skip_tuning
+from synthdistill.teachers.tuned import skip_tuning
 
 REPO = Path(__file__).resolve().parents[2]
 

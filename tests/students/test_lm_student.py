@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 from smollm import FAST, MODEL, PAIRS, PROBE, Tuning, fresh_copy
 
-from synthdistill.students.lm import (
-    IGNORE,
-    LMStudent,
-    encode_pair,
-    load_lm,
-    load_saved_lm,
-    save_lm,
-    train_lm,
-)
+from synthdistill.lm.model import LMStudent, load_lm, load_saved_lm, save_lm
+from synthdistill.lm.tuning import IGNORE, encode_pair, train_lm
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +87,7 @@ def test_the_dequantized_copy_is_kept_and_loads_identically(base: LMStudent) -> 
     from transformers import AutoModelForCausalLM
 
     from synthdistill.assets import resolve_model
-    from synthdistill.students.lm import _dequantized_dir
+    from synthdistill.lm.model import _dequantized_dir
 
     resolved = resolve_model(MODEL)
     stored = _dequantized_dir(resolved)

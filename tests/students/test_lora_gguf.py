@@ -13,9 +13,10 @@ import pytest
 from smollm import MODEL, Tuning
 
 from synthdistill.assets import resolve_model
-from synthdistill.students.lora_gguf import _permute, write_lora_gguf
+from synthdistill.lm.adapter_gguf import _permute, write_lora_gguf
+from synthdistill.lm.gguf_file import gguf_metadata
 from synthdistill.teachers import Message, SamplingParams, TeacherError, TeacherRequest
-from synthdistill.teachers.llamacpp import LlamaCppBackend, gguf_metadata
+from synthdistill.teachers.llamacpp import LlamaCppBackend
 
 
 def test_permute_matches_llama_cpp_converter_layout() -> None:

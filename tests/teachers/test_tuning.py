@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-import synthdistill.students.lm as lm
-import synthdistill.students.lora_gguf as lora_gguf
+import synthdistill.teachers.tuning as tuning
 from synthdistill.errors import DataError, ParamsError
 from synthdistill.params import FinetuneParams
-from synthdistill.teachers.tuned import tuned_adapter
-from synthdistill.teachers.tuning import skip_tuning, tune_teacher
+from synthdistill.teachers.tuned import skip_tuning, tuned_adapter
+from synthdistill.teachers.tuning import tune_teacher
 
 PAIRS = [("Write a sports example.", "Arsenal won."), ("Label: Arsenal won.", "sports")]
 
@@ -36,9 +35,9 @@ def fake_training(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
         return f"sha-{len(trained)}"
 
     monkeypatch.setenv("SYNTHDISTILL_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(lm, "load_lm", lambda model: object())
-    monkeypatch.setattr(lm, "train_lm", fake_train)
-    monkeypatch.setattr(lora_gguf, "write_lora_gguf", fake_write)
+    monkeypatch.setattr(tuning, "load_lm", lambda model: object())
+    monkeypatch.setattr(tuning, "train_lm", fake_train)
+    monkeypatch.setattr(tuning, "write_lora_gguf", fake_write)
     return trained
 
 

@@ -3,7 +3,7 @@
 llama.cpp reads an adapter file (``general.type = adapter``, ``adapter.type = lora``,
 ``adapter.lora.alpha``) whose tensors are ``<base tensor>.lora_a`` / ``.lora_b`` and adds
 ``scale * alpha / r * B @ A`` to each named base weight at run time. Only the attention
-projections are tuned here (:data:`~synthdistill.students.lm.LORA_TARGETS`), so the name
+projections are tuned here (:data:`~synthdistill.lm.tuning.LORA_TARGETS`), so the name
 map is theirs. Llama-family GGUF files store the q/k projections with their rows
 permuted for llama.cpp's rotary layout (transformers undoes it when it dequantizes), so
 the ``B`` factor of q/k is permuted the same way; Qwen2 stores them as they are.
@@ -15,7 +15,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import gguf
 import numpy as np
+from peft import get_peft_model_state_dict
+
+from synthdistill.assets import file_sha256
+from synthdistill.lm.gguf_file import gguf_metadata
 
 # HF projection module -> GGUF base tensor stem (blk.<i>.<stem>.weight)
 GGUF_NAMES = {"q_proj": "attn_q", "k_proj": "attn_k", "v_proj": "attn_v", "o_proj": "attn_output"}
@@ -35,8 +40,6 @@ def _permute(weights: np.ndarray, n_head: int) -> np.ndarray:
 
 def lora_tensors(model: Any, arch: str) -> dict[str, np.ndarray]:
     """The adapter of a peft ``model`` as GGUF-named float32 tensors."""
-    from peft import get_peft_model_state_dict
-
     config = model.base_model.model.config if hasattr(model, "base_model") else model.config
     n_head = int(config.num_attention_heads)
     n_kv = int(getattr(config, "num_key_value_heads", None) or n_head)
@@ -61,11 +64,6 @@ def lora_tensors(model: Any, arch: str) -> dict[str, np.ndarray]:
 def write_lora_gguf(model: Any, base_gguf: str | Path, out: Path) -> str:
     """Write the peft ``model``'s adapter for ``base_gguf`` (its architecture) to ``out``
     atomically; return the file's sha256 (the tuned teacher's cache identity)."""
-    import gguf
-
-    from synthdistill.assets import file_sha256
-    from synthdistill.teachers.llamacpp import gguf_metadata
-
     arch = gguf_metadata(base_gguf, {"general.architecture"}).get("general.architecture")
     if not arch:
         raise ValueError(f"{base_gguf}: no general.architecture in the GGUF header")

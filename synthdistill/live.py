@@ -1,4 +1,5 @@
-"""Training curves for ``dvc plots show``: one dvclive logger for every student."""
+"""Training curves for ``dvc plots show``: one dvclive logger for every trained model
+(the students and the tuned causal LMs)."""
 
 from __future__ import annotations
 
