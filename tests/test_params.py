@@ -53,7 +53,10 @@ def test_bad_values_name_the_key(tmp_path: Path) -> None:
 def test_unknown_names_list_valid_choices(tmp_path: Path) -> None:
     with pytest.raises(
         ParamsError,
-        match=r"Unknown method for a classification task 'fewgenn' \(did you mean 'fewgen'\?\); choose one of: .*fewgen",
+        match=(
+            r"Unknown method for a classification task 'fewgenn' "
+            r"\(did you mean 'fewgen'\?\); choose one of: .*fewgen"
+        ),
     ):
         get_method("fewgenn")
     with pytest.raises(

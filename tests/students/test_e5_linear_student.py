@@ -57,6 +57,9 @@ def test_e5_linear_student_round_trips_and_separates_topics(
 def test_unknown_student_lists_the_choices(tmp_path: Path) -> None:
     with pytest.raises(
         ParamsError,
-        match=r"Unknown student 'e5-lineer' \(did you mean 'e5-linear'\?\); choose one of: e5-linear, minilm-l6, tfidf, a local",
+        match=(
+            r"Unknown student 'e5-lineer' \(did you mean 'e5-linear'\?\); "
+            "choose one of: e5-linear, minilm-l6, tfidf, a local"
+        ),
     ):
         train_student(ROWS, ["sports", "politics"], TrainParams(student="e5-lineer"), tmp_path)
