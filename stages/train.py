@@ -6,7 +6,7 @@ from synthdistill.io import read_jsonl, write_json
 from synthdistill.params import ParamsError, TrainParams, load_task
 from synthdistill.sampling import sample_like
 from synthdistill.stage import log, parser, run
-from synthdistill.students import load_student
+from synthdistill.students import TRAINING_FILE, load_student
 from synthdistill.students.families import STUDENT_FAMILIES
 from synthdistill.students.seed_filter import drop_contradicted
 from synthdistill.task_kinds import task_kind
@@ -30,9 +30,21 @@ def main() -> None:
     family = STUDENT_FAMILIES[kind.name]
     settings = family.settings(task, args.params)
     rows = read_jsonl(args.data, required=kind.fields, allow_empty=True)
+    requested = None
     if args.match_counts:  # as many real rows as the synthetic set holds (maybe none)
         like = read_jsonl(args.match_counts, allow_empty=True)
         rows = sample_like(rows, like, settings.seed) if like else []
+        requested = len(like)
+        if len(rows) < requested:
+            log.warning(
+                "train %s: %s holds %d rows, fewer than the %d of %s: the comparison is "
+                "at unequal sizes (eval.json says so)",
+                args.task,
+                args.data,
+                len(rows),
+                requested,
+                args.match_counts,
+            )
     if args.filter_model:
         if not isinstance(settings, TrainParams):
             raise ParamsError("--filter-model: a classification task's option (a label veto)")
@@ -45,6 +57,7 @@ def main() -> None:
         rows = rows + read_jsonl(args.add_seeds, required=kind.fields)
     val = read_jsonl(args.val, required=kind.fields) if args.val else []
     summary = family.fit(task, rows, settings, args.params, args.out, args.live, val)
+    write_json(args.out / TRAINING_FILE, {"rows": len(rows), "requested": requested})
     log.info("train %s: %s -> %s (%s)", args.task, args.data, args.out, summary)
 
 

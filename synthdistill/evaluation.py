@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from synthdistill.metrics.classification import (
 from synthdistill.metrics.generation import generation_scores, paired_difference
 from synthdistill.metrics.stats import bootstrap_ci, paired_bootstrap
 from synthdistill.params import LMParams, TaskParams, load_section
-from synthdistill.students import load_student
+from synthdistill.students import TRAINING_FILE, load_student
 from synthdistill.task_kinds import CLASSIFICATION, GENERATION
 
 Example = dict[str, Any]
@@ -170,6 +171,30 @@ class Evaluation:
     predictions: dict[str, list[Example]] = field(default_factory=dict)
 
 
+def note_training_sizes(metrics: dict[str, Any], models: dict[str, str | Path]) -> None:
+    """Put each student's training-set size next to its scores (``n_train``), and mark a
+    comparison with a student that got fewer rows than it asked for (the gold baseline
+    when the pool is smaller than the synthetic set): its verdict says "unequal sizes"
+    and both sizes are given, since then the comparison is not at equal data."""
+    short: dict[str, tuple[int, int]] = {}
+    for name, path in models.items():
+        file = Path(path) / TRAINING_FILE
+        if name not in metrics or not file.exists():
+            continue
+        sizes = json.loads(file.read_text(encoding="utf-8"))
+        metrics[name]["n_train"] = sizes["rows"]
+        if sizes.get("requested") is not None:
+            metrics[name]["n_train_requested"] = sizes["requested"]
+            if sizes["rows"] < sizes["requested"]:
+                short[name] = (sizes["rows"], sizes["requested"])
+    for key, comparison in metrics.get("comparisons", {}).items():
+        for name, (rows, requested) in short.items():
+            if key.endswith(f"_vs_{name}") or key.startswith(f"{name}_vs_"):
+                comparison["verdict"] += (
+                    f" (unequal sizes: {name} got {rows} of the {requested} rows it matches)"
+                )
+
+
 def _evaluate_classification(
     task: TaskParams,
     test: list[Example],
@@ -179,6 +204,7 @@ def _evaluate_classification(
     params_path: str | Path,
 ) -> Evaluation:
     metrics, latency, confusion = evaluate_task(list(task.labels), test, models, teacher_rows)
+    note_training_sizes(metrics, models)
     scores = {
         name: f"{m['macro_f1']:.3f} [{m['macro_f1_ci_low']:.3f}, {m['macro_f1_ci_high']:.3f}]"
         for name, m in metrics.items()
@@ -199,6 +225,7 @@ def _evaluate_generation(
     metrics, predictions, latency = evaluate_generation(
         task, test, models, seeds, params, teacher_rows
     )
+    note_training_sizes(metrics, models)
     scores = {
         name: f"{m['rougeL']:.1f} [{m['rougeL_ci_low']:.1f}, {m['rougeL_ci_high']:.1f}]"
         for name, m in metrics.items()

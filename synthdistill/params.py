@@ -324,6 +324,8 @@ class QualityParams(Section):
 
 class PrepareParams(Section):
     seed: int = 0
+    # texts whose shingle Jaccard reaches this are copies (one kept); None = exact copies only
+    dedup_threshold: float | None = Field(default=0.8, gt=0, le=1)
     # grow the seed set to this fraction of the labelled non-test data (None = the seeds)
     gold_fraction: float | None = Field(default=None, gt=0, le=1)
 

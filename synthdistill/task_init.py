@@ -35,9 +35,10 @@ MIN_ROWS = 3  # per label (classification) or in all (generation): a seed, a tes
 class SplitRule:
     """How init sizes a kind's split from the smallest group (a label, or all pairs):
     ``seeds`` = smallest // ``seed_share`` within [1, ``max_seeds``], ``test`` = half of
-    the rest within [1, ``max_test``], the pool the rest; written under ``keys``."""
+    the rest within [1, ``max_test``], the pool the rest; written under the kind's
+    ``split_keys``."""
 
-    keys: tuple[str, str]
+    kind: str
     seed_share: int
     max_seeds: int
     max_test: int
@@ -45,8 +46,8 @@ class SplitRule:
 
 
 SPLIT_RULES = {
-    CLASSIFICATION: SplitRule(("seed_per_label", "test_per_label"), 5, 8, 100, "label"),
-    GENERATION: SplitRule(("seed_count", "test_count"), 10, 16, 300, "the file"),
+    CLASSIFICATION: SplitRule(CLASSIFICATION, 5, 8, 100, "label"),
+    GENERATION: SplitRule(GENERATION, 10, 16, 300, "the file"),
 }
 # The params.yaml list of tasks `dvc repro` runs, per kind (dvc.yaml, pipelines/generation).
 RUN_LISTS = {CLASSIFICATION: "run_tasks", GENERATION: "run_generation_tasks"}
@@ -95,7 +96,7 @@ def _split(counts: dict[str, int], rule: SplitRule) -> dict[str, int]:
         )
     seeds = max(1, min(rule.max_seeds, smallest // rule.seed_share))
     test = max(1, min(rule.max_test, (smallest - seeds) // 2))
-    return dict(zip(rule.keys, (seeds, test), strict=True))
+    return dict(zip(task_kind(rule.kind).split_keys, (seeds, test), strict=True))
 
 
 def _language(texts: list[str]) -> str:

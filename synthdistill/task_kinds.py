@@ -41,6 +41,8 @@ class TaskKind(ABC):
     tuned_prompting: ClassVar[bool] = False
     # (section, key) of the max new tokens of a teacher's answer in teacher_prompting.
     answer_budget: ClassVar[tuple[str, str]]
+    # The tasks.<task>.data keys that size the split: (seeds, test rows); the rest: pool.
+    split_keys: ClassVar[tuple[str, str]]
 
     @property
     def fields(self) -> tuple[str, str, str]:
@@ -78,6 +80,7 @@ class Classification(TaskKind):
     target = "label"
     tuned_prompting = True
     answer_budget = ("teacher_prompting", "max_tokens")
+    split_keys = ("seed_per_label", "test_per_label")
 
     def source_field(self, task: TaskParams) -> str:
         return task.data.label_field
@@ -110,6 +113,7 @@ class Generation(TaskKind):
     name = GENERATION
     target = "output"
     answer_budget = ("lm", "max_new_tokens")  # the students' answer budget: the same room
+    split_keys = ("seed_count", "test_count")
 
     def source_field(self, task: TaskParams) -> str:
         return task.data.output_field

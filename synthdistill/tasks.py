@@ -9,16 +9,31 @@ from pathlib import Path
 from typing import Any
 
 from synthdistill.io import DataError, read_jsonl, read_jsonl_numbered
+from synthdistill.overlap import MINHASH_SEED, ShingleIndex
 from synthdistill.params import ParamsError, TaskParams, check_choice
 from synthdistill.task_kinds import SPLITS, task_kind
+from synthdistill.text import normalize
 
 Example = dict[str, Any]
-__all__ = ["SPLITS", "load_examples", "split_examples", "with_gold_fraction"]
+__all__ = [
+    "SPLITS",
+    "check_pool",
+    "deduplicate",
+    "load_examples",
+    "split_examples",
+    "with_gold_fraction",
+]
+
+
+# Control characters (C0 but whitespace, DEL, C1) and Unicode tag characters: no clean
+# text holds them (a NUL in a CSV cell, invisible tags); input data gets them as spaces.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\U000e0000-\U000e007f]")
 
 
 def _truncate(text: str, max_chars: int) -> str:
-    """Cut at a word boundary (or hard cut for text without spaces, e.g. Japanese)."""
-    text = re.sub(r"\s+", " ", text).strip()
+    """Cut at a word boundary (or hard cut for text without spaces, e.g. Japanese), after
+    control and tag characters become spaces and whitespace runs one space."""
+    text = re.sub(r"\s+", " ", _INVISIBLE.sub(" ", text)).strip()
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]
@@ -299,3 +314,65 @@ def with_gold_fraction(
     if fraction is None:
         return splits
     return task_kind(task).grow_seeds(splits, task, fraction, seed)
+
+
+def deduplicate(
+    rows: list[Example], lang: str, threshold: float | None, num_perm: int = 128
+) -> tuple[list[Example], dict[str, Any]]:
+    """The rows without copies, and counts: a row whose text equals an earlier row's (after
+    normalisation, case folded) is a ``duplicate``; one whose shingle Jaccard with an
+    earlier kept row reaches ``threshold`` (None: exact copies only) a ``near_duplicate``.
+    Rows are taken in id order, so the first id of a group is kept wherever the file has
+    it; a dropped copy with another answer counts as ``conflicting`` too. Done before the
+    split, so no text can sit in two splits and no test text is counted twice."""
+    kept: list[Example] = []
+    seen: dict[str, Example] = {}
+    index = ShingleIndex(lang, threshold, num_perm, MINHASH_SEED) if threshold else None
+    by_id: dict[str, Example] = {}
+    dropped = {"duplicate": 0, "near_duplicate": 0}
+    conflicting = 0
+    for row in sorted(rows, key=lambda r: r["id"]):
+        key = normalize(row["text"], lang).casefold()
+        first = seen.get(key)
+        reason = "duplicate" if first is not None else None
+        if first is None and index is not None:
+            match = index.match(row["text"])
+            first = by_id.get(match) if match is not None else None
+            reason = "near_duplicate" if first is not None else None
+        if first is not None and reason is not None:
+            dropped[reason] += 1
+            answer = [v for k, v in row.items() if k in ("label", "output")]
+            conflicting += answer != [v for k, v in first.items() if k in ("label", "output")]
+            continue
+        seen[key] = by_id[row["id"]] = row
+        if index is not None:
+            index.add(row["id"], row["text"])
+        kept.append(row)
+    order = {id(row): position for position, row in enumerate(rows)}
+    kept.sort(key=lambda row: order[id(row)])  # the source order, as before
+    report = {
+        "input": len(rows),
+        "kept": len(kept),
+        "dropped": dropped,
+        "conflicting": conflicting,
+    }
+    return kept, report
+
+
+def check_pool(name: str, task: TaskParams, splits: dict[str, list[Example]]) -> None:
+    """Every label (classification) or the task (generation) keeps pool rows: the gold
+    baseline and the annotation methods read the pool. Fails in stage prepare, before any
+    teacher call, naming the setting to change."""
+    keys = task_kind(task).split_keys
+    for group in list(task.labels) or [""]:  # a generation task: one group, no labels
+        pool = [r for r in splits["pool"] if r.get("label", "") == group]
+        if pool:
+            continue
+        seeds = sum(r.get("label", "") == group for r in splits["seed"])
+        test = sum(r.get("label", "") == group for r in splits["test"])
+        what = f"label '{group}'" if group else "the task"
+        raise DataError(
+            f"tasks.{name}: {what} has no pool rows left ({seeds} seeds + {test} test rows "
+            f"after removing copies); the gold baseline and the annotation methods need "
+            f"some: lower tasks.{name}.data.{keys[1]} (or {keys[0]})"
+        )

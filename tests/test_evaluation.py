@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from synthdistill.evaluation import evaluate_task
+from synthdistill.evaluation import evaluate_task, note_training_sizes
+from synthdistill.io import write_json
 from synthdistill.params import TrainParams
 from synthdistill.students import train_student
 
@@ -77,3 +78,25 @@ def test_no_comparison_without_its_reference(models: dict[str, Path]) -> None:
         LABELS, TEST, {"student": models["student"]}, None, latency_examples=1
     )
     assert metrics["comparisons"] == {}
+
+
+def test_a_gold_baseline_short_of_rows_says_unequal_sizes(tmp_path: Path) -> None:
+    for name, rows, requested in (("student", 44, None), ("gold_student", 24, 44)):
+        write_json(tmp_path / name / "training.json", {"rows": rows, "requested": requested})
+    metrics = {
+        "student": {"macro_f1": 0.8},
+        "gold_student": {"macro_f1": 0.7},
+        "seed_student": {"macro_f1": 0.6},
+        "comparisons": {
+            "student_vs_gold_student": {"verdict": "better"},
+            "student_vs_seed_student": {"verdict": "better"},
+        },
+    }
+    models = {name: tmp_path / name for name in ("student", "gold_student", "seed_student")}
+    note_training_sizes(metrics, models)
+    assert metrics["student"]["n_train"] == 44 and metrics["gold_student"]["n_train"] == 24
+    assert metrics["gold_student"]["n_train_requested"] == 44
+    assert metrics["comparisons"]["student_vs_gold_student"]["verdict"] == (
+        "better (unequal sizes: gold_student got 24 of the 44 rows it matches)"
+    )
+    assert metrics["comparisons"]["student_vs_seed_student"]["verdict"] == "better"

@@ -26,6 +26,11 @@ from synthdistill.students.linear import load_pipeline, saved_student_name
 STUDENTS: tuple[str, ...] = (tfidf.STUDENT_NAME, e5_linear.STUDENT_NAME)
 
 
+# Written by stage train into every student directory: the rows it trained on, and, for a
+# baseline sampled to match another set (the gold student), how many it asked for.
+TRAINING_FILE = "training.json"
+
+
 class Student(Protocol):
     labels: list[str]
 
