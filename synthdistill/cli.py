@@ -27,8 +27,10 @@ from typing import Any
 
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
-from synthdistill.io import DataError, read_jsonl
+from synthdistill.io import DataError, read_jsonl, write_text
+from synthdistill.params import load_raw
 from synthdistill.replay import export_calls, import_calls, keys_in_outputs
+from synthdistill.report import report
 from synthdistill.task_init import plan_task, write_task
 from synthdistill.teachers.cache import TeacherCache
 
@@ -236,9 +238,27 @@ def cmd_init(args: argparse.Namespace) -> int:
         "(marked TODO), then run:"
     )
     if args.label_field:
-        print(f"  dvc exp run && dvc metrics show metrics/{plan.name}/eval.json")
+        print(f"  dvc exp run && synthdistill report --task {plan.name}")
     else:
         print("  dvc repro pipelines/generation/dvc.yaml")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    tasks = args.task
+    if not tasks:
+        try:
+            raw = load_raw(args.root / args.params)
+        except ParamsError as exc:
+            raise CliError(str(exc)) from None
+        tasks = [*(raw.get("run_tasks") or []), *(raw.get("run_generation_tasks") or [])]
+    try:
+        text = report(tasks, args.root)
+    except DataError as exc:
+        raise CliError(str(exc)) from None
+    print(text, end="")
+    if args.out:
+        write_text(args.out, text)
     return 0
 
 
@@ -364,6 +384,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file")
     init.set_defaults(func=cmd_init)
+
+    report_cmd = commands.add_parser(
+        "report",
+        help="one table per task: students and baselines with CIs, verdicts, teacher spend",
+        description=(
+            "Read the task's metrics and data reports (eval.json, teacher usage, latency, "
+            "split and cleaning counts) and print one Markdown table per task with a "
+            "plain-language verdict: did the synthetic data add to the seeds?"
+        ),
+    )
+    report_cmd.add_argument(
+        "--task", action="append", help="task(s) (default: run_tasks + run_generation_tasks)"
+    )
+    report_cmd.add_argument("--out", type=Path, help="also write the Markdown to this file")
+    report_cmd.add_argument("--params", type=Path, default=Path("params.yaml"))
+    report_cmd.add_argument("--root", type=Path, default=Path("."), help="repository directory")
+    report_cmd.set_defaults(func=cmd_report)
 
     replay = commands.add_parser(
         "replay",

@@ -51,6 +51,12 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) atomically."""
+    with atomic_open(path, "w") as handle:
+        handle.write(text)
+
+
 def write_json(path: str | Path, data: Any) -> None:
     """Write pretty JSON atomically (metrics files are diffed in git)."""
     with atomic_open(path) as handle:
