@@ -16,6 +16,7 @@ def main() -> None:
     p.add_argument(
         "--real", type=Path, nargs="+", required=True, help="real task texts (label-leak rates)"
     )
+    p.add_argument("--seeds", type=Path, help="the seeds (a generated copy of one is dropped)")
     p.add_argument("--out", type=Path, required=True, help="clean training set")
     p.add_argument("--rejected", type=Path, required=True, help="dropped rows + reason")
     p.add_argument("--counts", type=Path, required=True, help="filter counts (JSON)")
@@ -27,10 +28,11 @@ def main() -> None:
     rows = read_jsonl(args.generated, required=fields, allow_empty=True)
     test = read_jsonl(args.test, required=fields)
     real = [row["text"] for path in args.real for row in read_jsonl(path, required=("text",))]
-    result = clean_task_rows(task, rows, test, real, params, artefacts)
+    seeds = read_jsonl(args.seeds, required=fields) if args.seeds else []
+    result = clean_task_rows(task, rows, test, real, params, artefacts, seeds)
     write_jsonl(args.out, result.kept)
     write_jsonl(args.rejected, result.rejected)
-    write_json(args.counts, result.counts)
+    write_json(args.counts, {**result.counts, **result.settings})
     log.info("preprocess %s: %s", args.task, result.summary())
 
 

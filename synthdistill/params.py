@@ -161,8 +161,9 @@ class GenerateParams(Section):
 
 
 class PreprocessParams(Section):
-    min_chars: int = Field(default=40, ge=0)
-    max_chars: int = Field(default=600, gt=0)
+    # None: derived from the task's real texts (LENGTH_BOUNDS in synthdistill.preprocess)
+    min_chars: int | None = Field(default=None, ge=0)
+    max_chars: int | None = Field(default=None, gt=0)
     near_dup_threshold: float = Field(default=0.7, gt=0, le=1)
     contamination_threshold: float = Field(default=0.5, gt=0, le=1)
     # share of word tokens in the task language's script below which a row is mixed_language
@@ -181,6 +182,8 @@ class ArtefactParams(Section):
     commentary: dict[str, list[str]]
     meta_phrases: dict[str, list[str]]
     foreign_words: dict[str, list[str]]
+    # words that, next to a label name, name it as a label ("negative sentiment")
+    label_nouns: dict[str, list[str]] = Field(default_factory=dict)
     leak_max_real_share: float = Field(default=0.001, ge=0, le=1)
     echo_ngram: int = Field(default=4, ge=1)
     echo_max_share: float = Field(default=0.3, gt=0, le=1)

@@ -7,10 +7,11 @@ layer (``synthdistill.text``); nothing here special-cases a language.
 
 from __future__ import annotations
 
+import math
 import random
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from synthdistill.overlap import ShingleIndex, TestMatcher
@@ -63,6 +64,7 @@ REASONS: tuple[str, ...] = (
     "mixed_language",
     "duplicate",
     "near_duplicate",
+    "seed_copy",
     "test_contamination",
     "balance",
 )
@@ -96,6 +98,7 @@ class CleanResult:
     kept: list[Row]
     rejected: list[Row]
     counts: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)  # e.g. the length bounds used
 
     def summary(self) -> str:
         """One line for a stage to print: "kept 500 of 537; dropped 37: 21 duplicate, ..."."""
@@ -186,14 +189,20 @@ def task_artefact_context(task: TaskParams, real_texts: list[str]) -> ArtefactCo
 
 
 def leak_terms(
-    labels: dict[str, str], real_texts: list[str], lang: str, max_real_share: float
+    labels: dict[str, str],
+    real_texts: list[str],
+    lang: str,
+    max_real_share: float,
+    nouns: list[str] | None = None,
 ) -> dict[str, float]:
     """Label-naming terms -> their share of real texts, for the terms that name a label
     *as a label*: quoted label keys and description heads (``"tech"``, ``「政治」``),
     identifier-like keys (``conflict_terrorism``), and, in unspaced scripts, keys in
     another script (``economy`` in Japanese) and compound description heads
     (``経済・ビジネス``). Plain words (``politics``, ``政治``) are not leaks even when a
-    small real sample happens to lack them. Terms above ``max_real_share`` are dropped.
+    small real sample happens to lack them. With ``nouns`` (spaced scripts), a label
+    term next to a word that names it as a label is a leak too: "negative sentiment",
+    "category: sports", "topic is tech". Terms above ``max_real_share`` are dropped.
     """
     keys = {key: key for key in labels} | {
         key.replace("_", " ").replace("-", " "): key for key in labels
@@ -206,6 +215,10 @@ def leak_terms(
     if lang in UNSPACED_LANGUAGES:
         candidates |= {key for key in keys if not has_cjk(key)}
         candidates |= {head for head in heads if "・" in head}
+    else:
+        for noun in nouns or []:
+            for term in terms:
+                candidates |= {f"{term} {noun}", f"{noun}: {term}", f"{noun} is {term}"}
     shares = {term: term_share(term, real_texts) for term in sorted(candidates)}
     return {term: share for term, share in shares.items() if share <= max_real_share}
 
@@ -216,7 +229,8 @@ def artefact_filters(lang: str, params: ArtefactParams, context: ArtefactContext
     examples in one row (multi_example), talk about the task (meta_commentary), and
     another language's script or words (foreign_script)."""
     real = [normalize(text, lang) for text in context.real_texts]
-    terms = leak_terms(context.labels, real, lang, params.leak_max_real_share)
+    nouns = params.words("label_nouns", lang)
+    terms = leak_terms(context.labels, real, lang, params.leak_max_real_share, nouns)
     prompt_grams = ngrams(context.instructions, lang, params.echo_ngram)
     items = {label: description_items(d, lang) for label, d in context.labels.items()}
     meta = params.words("meta_phrases", lang)
@@ -309,11 +323,16 @@ def near_dup_filter(lang: str, params: PreprocessParams) -> RowFilter:
 
 
 def contamination_filter(
-    test_rows: list[Row], lang: str, params: PreprocessParams, field: str = "text"
+    test_rows: list[Row],
+    lang: str,
+    params: PreprocessParams,
+    field: str = "text",
+    reason: str = "test_contamination",
 ) -> RowFilter:
     """Drop rows whose ``field`` equals, contains, sits inside or near-duplicates a test
     example's text (detail: how, and the test row's id): the same check the retrieval
-    corpus gets. ``test_rows`` hold the compared texts under ``text``."""
+    corpus gets. ``test_rows`` hold the compared texts under ``text``; with the seeds
+    instead and ``reason`` seed_copy, it drops a seed the teacher copied back."""
     matcher = TestMatcher(test_rows, lang, params.contamination_threshold, params.num_perm)
     where = "" if field == "text" else f"{field} "
 
@@ -321,7 +340,7 @@ def contamination_filter(
         found = matcher.match(str(row[field]))
         if found is None:
             return None
-        return Drop("test_contamination", f"{where}{found[1]} of {found[0]}")
+        return Drop(reason, f"{where}{found[1]} of {found[0]}")
 
     return RowFilter(check)
 
@@ -369,6 +388,22 @@ def _run_filters(row: Row, filters: list[RowFilter]) -> Drop | None:
     return None
 
 
+# Derived length bounds: (share of the 5th percentile, multiple of the 95th percentile)
+# of the real texts' lengths, when preprocess.min_chars / max_chars are null.
+LENGTH_BOUNDS = (0.5, 1.5)
+NO_MAX_CHARS = 10**9
+
+
+def length_bounds(real_texts: list[str], lang: str) -> tuple[int, int]:
+    """(min, max) characters for generated examples from the task's own real texts
+    (no real texts: no bounds)."""
+    lengths = sorted(len(normalize(text, lang)) for text in real_texts)
+    if not lengths:
+        return 0, NO_MAX_CHARS
+    low, high = (lengths[min(len(lengths) - 1, int(q * len(lengths)))] for q in (0.05, 0.95))
+    return int(low * LENGTH_BOUNDS[0]), math.ceil(high * LENGTH_BOUNDS[1])
+
+
 def clean_dataset(
     rows: list[Row],
     test_rows: list[Row],
@@ -376,31 +411,44 @@ def clean_dataset(
     labels: list[str],
     params: PreprocessParams,
     artefacts: tuple[ArtefactParams, ArtefactContext] | None = None,
+    seed_rows: list[Row] | None = None,
 ) -> CleanResult:
     """Normalise and filter generated rows ('id', 'text', 'label' + any other keys).
 
     Steps: empty, junk text (control/replacement/bidi characters, too few letters),
     unknown label, teacher artefacts (when ``artefacts`` is given), length, language,
-    exact dedup, near-dup, test contamination, then optional class balancing. Output
-    keeps input order.
+    exact dedup, near-dup, copies of a seed (``seed_rows``), test contamination, then
+    optional class balancing. Output keeps input order. Length bounds left unset
+    (None) are derived from the artefact context's real texts.
     """
     extra = [artefact_filters(lang, *artefacts)] if artefacts else []
+    low, high = params.min_chars, params.max_chars
+    if low is None or high is None:
+        derived = length_bounds(artefacts[1].real_texts if artefacts else [], lang)
+        low, high = low if low is not None else derived[0], high if high is not None else derived[1]
     filters = [
         empty_filter(),
         sanity_filter(),
         label_filter(labels),
         *extra,
-        length_filter(params.min_chars, params.max_chars),
+        length_filter(low, high),
         language_filter(lang, params.min_language_share),
         exact_dedup_filter(),
         near_dup_filter(lang, params),
+        contamination_filter(seed_rows or [], lang, params, reason="seed_copy"),
         contamination_filter(test_rows, lang, params),
     ]
-    return _apply(rows, filters, lang, params.seed if params.balance else None)
+    result = _apply(rows, filters, lang, params.seed if params.balance else None)
+    result.settings["length_bounds"] = [low, high]
+    return result
 
 
 def clean_pairs(
-    rows: list[Row], test_rows: list[Row], lang: str, params: PreprocessParams
+    rows: list[Row],
+    test_rows: list[Row],
+    lang: str,
+    params: PreprocessParams,
+    seed_rows: list[Row] | None = None,
 ) -> CleanResult:
     """Normalise and filter generated input -> output pairs ('id', 'text', 'output').
 
@@ -416,6 +464,7 @@ def clean_pairs(
         sanity_filter(),
         exact_dedup_filter(),
         near_dup_filter(lang, params),
+        contamination_filter(seed_rows or [], lang, params, reason="seed_copy"),
         contamination_filter(test_rows, lang, params),
         contamination_filter(outputs, lang, params, "output"),
     ]
@@ -451,10 +500,12 @@ def clean_task_rows(
     real_texts: list[str],
     params: PreprocessParams,
     artefacts: ArtefactParams,
+    seed_rows: list[Row] | None = None,
 ) -> CleanResult:
-    """Clean a task's generated rows as its kind is cleaned (both are decontaminated
-    against the test set)."""
-    return CLEANERS[task.kind](task, rows, test_rows, real_texts, params, artefacts)
+    """Clean a task's generated rows as its kind is cleaned (both drop copies of a seed
+    and are decontaminated against the test set)."""
+    clean = CLEANERS[task.kind]
+    return clean(task, rows, test_rows, real_texts, params, artefacts, seed_rows or [])
 
 
 def _clean_classification(
@@ -464,10 +515,13 @@ def _clean_classification(
     real_texts: list[str],
     params: PreprocessParams,
     artefacts: ArtefactParams,
+    seed_rows: list[Row],
 ) -> CleanResult:
     context = task_artefact_context(task, real_texts)
     labels = list(task.labels)
-    return clean_dataset(rows, test_rows, task.language, labels, params, (artefacts, context))
+    return clean_dataset(
+        rows, test_rows, task.language, labels, params, (artefacts, context), seed_rows
+    )
 
 
 def _clean_generation(
@@ -477,8 +531,9 @@ def _clean_generation(
     real_texts: list[str],
     params: PreprocessParams,
     artefacts: ArtefactParams,
+    seed_rows: list[Row],
 ) -> CleanResult:
-    return clean_pairs(rows, test_rows, task.language, params)
+    return clean_pairs(rows, test_rows, task.language, params, seed_rows)
 
 
 # How each task kind's generated rows are cleaned.

@@ -1,16 +1,33 @@
 """Cleaning generated data: every dropped row has a reason, every reason is counted."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from synthdistill.overlap import jaccard, lsh_bands
-from synthdistill.params import PreprocessParams
-from synthdistill.preprocess import ARTEFACT_REASONS, REASONS, CleanResult, clean_dataset
+from synthdistill.params import PreprocessParams, TaskParams, load_section
+from synthdistill.preprocess import (
+    ARTEFACT_REASONS,
+    REASONS,
+    CleanResult,
+    clean_dataset,
+    length_bounds,
+    task_artefact_context,
+)
 from synthdistill.text import shingles
 
+REPO = Path(__file__).resolve().parent.parent
 LABELS = ["economy", "sport"]
 PARAMS = PreprocessParams(min_chars=10, max_chars=200)
+_TASK = TaskParams.model_validate(
+    {
+        "language": "en",
+        "description": "news by topic",
+        "labels": {"economy": "the economy", "sport": "sport"},
+        "data": {"source": "file"},
+    }
+)
 
 EN_RATES = (
     "The central bank raised interest rates by a quarter point on Thursday, "
@@ -237,7 +254,7 @@ def test_every_reason_is_counted_in_a_mixed_japanese_batch() -> None:
     result = clean_dataset(rows, test_rows, "ja", LABELS, params)
     found = reasons(result)
     junk = ("control_chars", "replacement_char", "bidi_control", "too_few_letters")
-    elsewhere = junk + ARTEFACT_REASONS  # test_preprocess_junk, test_artefacts
+    elsewhere = (*junk, *ARTEFACT_REASONS, "seed_copy")  # tested on their own
     base = [reason for reason in REASONS if reason not in elsewhere]
     assert [found.get(i) for i in (1, 2, 3, 4, 5, 6, 8, 9, 10)] == base[:-1]
     expected = dict.fromkeys(REASONS, 0) | dict.fromkeys(base, 1) | {"balance": 2}
@@ -269,3 +286,25 @@ def test_shingle_jaccard_separates_edits_from_distinct_sentences() -> None:
         base = shingles(original, lang)
         assert jaccard(base, shingles(edited, lang)) > PARAMS.near_dup_threshold
         assert jaccard(base, shingles(distinct, lang)) < 0.35
+
+
+def test_a_copied_seed_is_dropped_as_seed_copy() -> None:
+    seeds = [row("s1", EN_RATES)]
+    rows = [row(1, EN_RATES.replace("Thursday", "thursday")), row(2, EN_FINAL, label="sport")]
+    result = clean_dataset(rows, [], "en", LABELS, PARAMS, seed_rows=seeds)
+    assert reasons(result) == {1: "seed_copy"}
+    assert result.rejected[0]["detail"] == "exact of s1"
+    assert_accounted(result, rows)
+
+
+def test_unset_length_bounds_come_from_the_real_texts() -> None:
+    real = [f"Short real sentence number {i}." for i in range(40)]  # ~30 characters
+    assert length_bounds(real, "en") == (14, 45)
+    params = PreprocessParams()  # min_chars / max_chars null
+    context = task_artefact_context(_TASK, real)
+    rows = [row(1, "Rates rise."), row(2, "The bank raised its rates."), row(3, EN_RATES)]
+    result = clean_dataset(
+        rows, [], "en", LABELS, params, (load_section("artefacts", REPO / "params.yaml"), context)
+    )
+    assert reasons(result) == {1: "too_short", 3: "too_long"}
+    assert result.settings == {"length_bounds": [14, 45]}

@@ -10,7 +10,7 @@ import pytest
 
 from synthdistill.params import load_section
 from synthdistill.preprocess import ArtefactContext, artefact_filters, leak_terms, normalized_row
-from synthdistill.text.artefacts import extract, find_list, foreign_share, label_terms
+from synthdistill.text.artefacts import extract, find_list, foreign_share, label_terms, term_in
 
 ART = load_section("artefacts")
 JA_LABELS = {
@@ -167,3 +167,15 @@ def test_a_chinese_word_in_shared_characters_is_foreign_script() -> None:
     check = _filter("ja", JA_LABELS, ["住民が避難した。"] * 50)
     assert _reason(check, "地震で近30万の居民が避難し、被害が広がった。", "ja") == "foreign_script"
     assert _reason(check, "地震で近隣の住民が避難し、被害が広がった。", "ja") is None
+
+
+def test_a_label_named_as_a_label_leaks_on_any_task() -> None:
+    """Not only news: "reflects a negative sentiment" names the label of a review task."""
+    labels = {"positive": "the reviewer liked it", "negative": "the reviewer disliked it"}
+    real = ["the very best of the series .", "a dull , lifeless film ."] * 50
+    nouns = ["sentiment", "tone", "category"]
+    terms = leak_terms(labels, real, "en", max_real_share=0.001, nouns=nouns)
+    assert "negative sentiment" in terms and "category: positive" in terms
+    text = "The plot drags on forever, which reflects a negative sentiment."
+    assert any(term_in(term, text) for term in terms)
+    assert not any(term_in(term, "A negative review would be unfair here.") for term in terms)
