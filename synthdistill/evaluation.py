@@ -41,11 +41,14 @@ def evaluate_task(
     teacher_rows: list[Example] | None,
     latency_examples: int = 32,
     seed: int = 0,
+    predicted: dict[str, list[Example]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[dict[str, str]]]]:
     """Return ``(metrics, latency, confusion rows per system)``; students keyed by name.
 
     Every accuracy and macro-F1 carries a seeded bootstrap 95% CI. Latencies are wall
     clock and vary run to run, so they are returned apart from the deterministic scores.
+    ``predicted``, when given, receives each student's rows (id, label, prediction),
+    keyed by example id so two runs' students can be paired example by example.
     """
     gold = [row["label"] for row in test]
     texts = [row["text"] for row in test]
@@ -57,6 +60,11 @@ def evaluate_task(
         model = load_student(Path(path))
         pred = model.predict(texts)
         predictions[name] = pred
+        if predicted is not None:
+            predicted[name] = [
+                {"id": row["id"], "label": row["label"], "prediction": label}
+                for row, label in zip(test, pred, strict=True)
+            ]
         metrics[name] = _report(gold, pred, labels, seed)
         # One timed pass (32 single calls + one batched pass): a median of 32 is steady
         # enough, and three passes cost as much as scoring the whole test set again.
@@ -203,14 +211,18 @@ def _evaluate_classification(
     seeds: list[Example],
     params_path: str | Path,
 ) -> Evaluation:
-    metrics, latency, confusion = evaluate_task(list(task.labels), test, models, teacher_rows)
+    predicted: dict[str, list[Example]] = {}
+    labels = list(task.labels)
+    metrics, latency, confusion = evaluate_task(
+        labels, test, models, teacher_rows, predicted=predicted
+    )
     note_training_sizes(metrics, models)
     scores = {
         name: f"{m['macro_f1']:.3f} [{m['macro_f1_ci_low']:.3f}, {m['macro_f1_ci_high']:.3f}]"
         for name, m in metrics.items()
         if isinstance(m, dict) and "macro_f1" in m
     }
-    return Evaluation(metrics, latency, str(scores), plots=confusion)
+    return Evaluation(metrics, latency, str(scores), plots=confusion, predictions=predicted)
 
 
 def _evaluate_generation(
