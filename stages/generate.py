@@ -4,7 +4,14 @@ from pathlib import Path
 
 from synthdistill.io import read_jsonl, write_json, write_jsonl
 from synthdistill.methods import GenerationContext, get_spec
-from synthdistill.params import ParamsError, load_generate, load_section, load_task
+from synthdistill.params import (
+    ParamsError,
+    describe_calls,
+    load_generate,
+    load_section,
+    load_task,
+    planned_calls,
+)
 from synthdistill.stage import log, parser, run
 from synthdistill.task_kinds import task_kind
 from synthdistill.teachers import build_teacher, prompting_teacher_params
@@ -30,6 +37,8 @@ def main() -> None:
     task = load_task(args.task, args.params)
     params = load_generate(args.task, args.params, args.method)
     spec = get_spec(params.method, task.kind)  # validates before the teacher loads
+    calls = describe_calls(planned_calls(args.task, args.params))
+    log.info("generate %s (%s): this run makes %s", args.task, params.method, calls)
     artefacts = load_section("artefacts", args.params)
     seeds = read_jsonl(args.seed, required=task_kind(task).fields, allow_empty=True)
     retrieved = read_jsonl(args.retrieved, allow_empty=True) if args.retrieved else []

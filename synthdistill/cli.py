@@ -28,7 +28,7 @@ from typing import Any
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl, write_text
-from synthdistill.params import load_raw
+from synthdistill.params import describe_calls, load_raw, planned_calls
 from synthdistill.replay import export_calls, import_calls, keys_in_outputs
 from synthdistill.report import report
 from synthdistill.task_init import plan_task, write_task
@@ -231,6 +231,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     for line in plan.lines():
         print(line)
+    print(
+        f"cost: {describe_calls(planned_calls(plan.name, args.params))} (cached answers are free)"
+    )
     todo = "the label descriptions" if args.label_field else "the instruction"
     print(f"wrote tasks.{plan.name} to {args.params} and copied the data to {plan.data_path}")
     print(

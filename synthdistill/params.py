@@ -443,3 +443,32 @@ def load_generate(
     params: GenerateParams = load_section("generate", path)
     overrides = {"budget": task.budget, "method": method or task.method}
     return params.model_copy(update={k: v for k, v in overrides.items() if v})
+
+
+def planned_calls(task_name: str, path: str | Path = "params.yaml") -> dict[str, int]:
+    """The most teacher calls a run of ``task_name`` makes, per stage: generate (the
+    method's budget; a task's ``budget`` overrides ``generate.budget``) and the
+    teacher-prompting baseline (its test examples plus the latency probe). Read from the
+    params alone, so it can be shown before a task is complete (``synthdistill init``)."""
+    raw = load_raw(path)
+    task = (raw.get("tasks") or {}).get(task_name) or {}
+    generate: GenerateParams = load_section("generate", path)
+    prompting: TeacherPromptingParams = load_section("teacher_prompting", path)
+    data = task.get("data") or {}
+    defaults = TaskDataParams.model_fields
+    labels = task.get("labels") or {}  # a generation task has none: its test set is a count
+    if labels:
+        n_test = int(data.get("test_per_label", defaults["test_per_label"].default)) * len(labels)
+    else:
+        n_test = int(data.get("test_count", defaults["test_count"].default))
+    scored = min(n_test, prompting.max_examples) if prompting.max_examples else n_test
+    return {
+        "generate": int(task.get("budget") or generate.budget),
+        "teacher_prompting": scored + prompting.latency_probe,
+    }
+
+
+def describe_calls(calls: dict[str, int]) -> str:
+    """ "at most 124 teacher calls: generate 80, teacher_prompting 44"."""
+    parts = ", ".join(f"{stage} {n}" for stage, n in calls.items())
+    return f"at most {sum(calls.values())} teacher calls: {parts}"

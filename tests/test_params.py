@@ -4,7 +4,14 @@ import pytest
 import yaml
 
 from synthdistill.methods import get_method
-from synthdistill.params import ParamsError, load_section, load_task
+from synthdistill.params import (
+    ParamsError,
+    describe_calls,
+    load_raw,
+    load_section,
+    load_task,
+    planned_calls,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,3 +94,14 @@ def test_task_data_keys_are_nested(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match=r"tasks\.t\.source: Extra inputs") as err:
         load_task("t", path)
     assert "tasks.t.data: Field required" in str(err.value)
+
+
+def test_planned_calls_count_generation_and_teacher_prompting() -> None:
+    calls = planned_calls("ja_news", REPO / "params.yaml")
+    raw = load_raw(REPO / "params.yaml")
+    prompting = raw["teacher_prompting"]
+    assert calls == {
+        "generate": raw["tasks"]["ja_news"]["budget"] or raw["generate"]["budget"],
+        "teacher_prompting": prompting["max_examples"] + prompting["latency_probe"],
+    }
+    assert describe_calls(calls).startswith(f"at most {sum(calls.values())} teacher calls")

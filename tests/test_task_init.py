@@ -63,6 +63,8 @@ def test_init_writes_a_task_that_waits_for_its_descriptions(
     assert code == 0
     out = capsys.readouterr().out
     assert "seed_per_label = 8, test_per_label = 18" in out and "next:" in out
+    # 36 test rows (< teacher_prompting.max_examples) + the latency probe
+    assert "cost: at most 120 teacher calls: generate 80, teacher_prompting 40" in out
     raw = load_raw(params)
     assert raw["run_tasks"] == ["tickets"]
     block = raw["tasks"]["tickets"]
