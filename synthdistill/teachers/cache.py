@@ -55,6 +55,10 @@ class TeacherCache:
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS served (identity TEXT PRIMARY KEY, model TEXT)"
             )
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+                " expires REAL NOT NULL)"
+            )
             self._conn.commit()
             self._conn.execute("SELECT key FROM completions LIMIT 1").fetchall()
         except sqlite3.DatabaseError as err:
@@ -119,6 +123,64 @@ class TeacherCache:
             assert hit is not None  # just inserted, or inserted earlier by another writer
             stored.append(replace(hit, cached=False))
         return stored
+
+    def claim(self, keys: list[str], holder: str, ttl: float) -> set[str]:
+        """Lease the unanswered ``keys`` to ``holder`` for ``ttl`` seconds; returns the keys
+        it holds now. A key another live holder leased is left to it (its answer will
+        come to the cache); a lease whose holder died expires and can be taken. So
+        concurrent workers on one cache (``dvc exp run --queue``) pay once per key."""
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")  # one claimer at a time across processes
+            try:
+                self._conn.execute("DELETE FROM leases WHERE expires < ?", (now,))
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO leases SELECT ?, ?, ? WHERE NOT EXISTS"
+                    " (SELECT 1 FROM completions WHERE key = ?)",
+                    [(key, holder, now + ttl, key) for key in keys],
+                )
+                held = {
+                    row[0]
+                    for row in self._conn.execute(
+                        "SELECT key FROM leases WHERE holder = ?", (holder,)
+                    ).fetchall()
+                }
+                self._conn.commit()
+            except BaseException:
+                self._conn.rollback()
+                raise
+        return held & set(keys)
+
+    def claimable(self, keys: list[str]) -> bool:
+        """Whether any of ``keys`` has no live lease (its holder died or let it go)."""
+        now = time.time()
+        with self._lock:
+            live = {
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT key FROM leases WHERE expires >= ?", (now,)
+                ).fetchall()
+            }
+        return any(key not in live for key in keys)
+
+    def renew(self, holder: str, ttl: float) -> None:
+        """Extend every lease of ``holder`` (it is still working on them)."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE leases SET expires = ? WHERE holder = ?", (time.time() + ttl, holder)
+            )
+            self._conn.commit()
+
+    def release(self, holder: str, keys: list[str] | None = None) -> None:
+        """Drop ``holder``'s leases (of ``keys``; all of them if None)."""
+        with self._lock:
+            if keys is None:
+                self._conn.execute("DELETE FROM leases WHERE holder = ?", (holder,))
+            else:
+                self._conn.executemany(
+                    "DELETE FROM leases WHERE key = ? AND holder = ?", [(k, holder) for k in keys]
+                )
+            self._conn.commit()
 
     def check_served(self, identity: dict[str, Any], served_model: str) -> None:
         """Refuse answers from another model than the one this identity's answers came from.

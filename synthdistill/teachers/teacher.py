@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +61,10 @@ class Usage:
 
 
 Todo = tuple[int, int, TeacherRequest, str]  # (request index, sample index, request, key)
+# A worker holds the keys it calls for this long, renewed at every group commit; if it
+# dies, others take its keys over after this. Others poll the cache at this interval.
+LEASE_SECONDS = 300.0
+LEASE_POLL_SECONDS = 0.5
 
 
 class Teacher:
@@ -71,12 +78,20 @@ class Teacher:
     call starts, the running ones finish and are cached, and the error is raised.
     """
 
-    def __init__(self, backend: TeacherBackend, cache: TeacherCache, progress: bool = True) -> None:
+    def __init__(
+        self,
+        backend: TeacherBackend,
+        cache: TeacherCache,
+        progress: bool = True,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self.backend = backend
         self.cache = cache
         self.identity = backend.identity()
         self.usage = Usage()
         self.progress = progress
+        self.lease_seconds = lease_seconds
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._served: set[str] = set()  # model ids servers reported, already checked
 
     def generate(
@@ -99,13 +114,39 @@ class Teacher:
                 self.usage.count(hit)
         self.usage.requests += len(flat)
         self.usage.cache_hits += len(flat) - len(todo)
-        if todo:
-            start = time.perf_counter()
-            try:
-                asyncio.run(self._run(todo, results, desc))
-            finally:
-                self.usage.seconds += time.perf_counter() - start
+        while todo:  # the keys no other worker is answering are ours to call
+            held = self.cache.claim([item[3] for item in todo], self.holder, self.lease_seconds)
+            mine = [item for item in todo if item[3] in held]
+            if mine:
+                start = time.perf_counter()
+                try:
+                    asyncio.run(self._run(mine, results, desc))
+                finally:
+                    self.usage.seconds += time.perf_counter() - start
+                    self.cache.release(self.holder)
+            todo = self._wait_for_others([item for item in todo if item[3] not in held], results)
         return [[c for c in row if c is not None] for row in results]
+
+    def _wait_for_others(
+        self, pending: list[Todo], results: list[list[Completion | None]]
+    ) -> list[Todo]:
+        """Wait while other workers answer ``pending``; returns the keys whose lease
+        expired unanswered (its holder died): they are claimed again."""
+        while pending:
+            left = []
+            for item in pending:
+                hit = self.cache.get(item[3])
+                if hit is None:
+                    left.append(item)
+                else:
+                    results[item[0]][item[1]] = hit
+                    self.usage.count(hit)
+                    self.usage.cache_hits += 1
+            if not left or self.cache.claimable([item[3] for item in left]):
+                return left
+            pending = left
+            time.sleep(LEASE_POLL_SECONDS)
+        return []
 
     async def _run(
         self, todo: list[Todo], results: list[list[Completion | None]], desc: str
@@ -193,6 +234,7 @@ class Teacher:
         """Cache finished calls in one commit and put the stored answers in ``results``."""
         if not answers:
             return 0
+        self.cache.renew(self.holder, self.lease_seconds)  # still working on the rest
         model = str(self.identity.get("model", ""))
         stored = self.cache.put_many([(item[3], answer, model) for item, answer in answers])
         for (item, _), completion in zip(answers, stored, strict=True):
