@@ -7,12 +7,21 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
+from synthdistill.errors import DataError
+
 CACHE_ENV = "SYNTHDISTILL_CACHE_DIR"  # teacher-call cache
 MODELS_ENV = "SYNTHDISTILL_MODELS_DIR"  # GGUF files assembled from PyPI parts, hash stamps
 
 
 def _absolute(value: str | None, default: str) -> Path:
-    return Path(value or default).expanduser().resolve()
+    path = Path(value or default).expanduser()
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as err:  # a symlink loop, a path too long
+        raise DataError(
+            f"{path}: cannot be used as a cache directory ({err}); point ${CACHE_ENV} / "
+            f"${MODELS_ENV} at a real directory"
+        ) from None
 
 
 def default_cache_dir() -> Path:

@@ -31,6 +31,7 @@ from synthdistill.io import DataError, read_jsonl, write_text
 from synthdistill.params import describe_calls, load_raw, planned_calls
 from synthdistill.replay import export_calls, import_calls, keys_in_outputs
 from synthdistill.report import report
+from synthdistill.stage import EXPECTED
 from synthdistill.task_init import plan_task, write_task
 from synthdistill.teachers.cache import TeacherCache
 
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: int = args.func(args)
         return result
-    except CliError as exc:
+    except (CliError, *EXPECTED) as exc:  # expected failures: one line, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like

@@ -183,7 +183,7 @@ class ArtefactParams(Section):
     meta_phrases: dict[str, list[str]]
     foreign_words: dict[str, list[str]]
     # words that, next to a label name, name it as a label ("negative sentiment")
-    label_nouns: dict[str, list[str]] = Field(default_factory=dict)
+    label_nouns: dict[str, list[str]]
     leak_max_real_share: float = Field(default=0.001, ge=0, le=1)
     echo_ngram: int = Field(default=4, ge=1)
     echo_max_share: float = Field(default=0.3, gt=0, le=1)

@@ -137,14 +137,22 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 MIN_LETTER_SHARE = 0.5
 
 
+def _is_tag(char: str) -> bool:
+    """A Unicode tag character (U+E0000-U+E007F): invisible, can smuggle text."""
+    return 0xE0000 <= ord(char) <= 0xE007F
+
+
 def sanity_filter() -> RowFilter:
-    """Drop text no clean example holds: control characters (NUL, BEL, terminal escapes),
+    """Drop text no clean example holds: control characters (NUL, BEL, terminal escapes)
+    and Unicode tag characters,
     U+FFFD (bytes lost in decoding), bidi controls, or too few letters (all languages:
     kana and kanji are letters too)."""
 
     def check(row: Row) -> Drop | None:
         text: str = row["text"]
-        controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
+        controls = sorted(
+            {f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc" or _is_tag(c)}
+        )
         if controls:
             return Drop("control_chars", ", ".join(controls[:5]))
         if "\ufffd" in text:

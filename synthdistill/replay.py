@@ -69,14 +69,27 @@ def import_calls(cache: TeacherCache, source: Path) -> tuple[int, int]:
     if not source.exists():
         raise DataError(f"{source}: file not found (make one with `synthdistill replay export`)")
     records: list[dict[str, Any]] = []
-    with gzip.open(source, "rt", encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{source}:{lineno}: malformed JSON ({exc.msg})") from None
-            absent = [field for field in RECORD_FIELDS if field not in row]
-            if absent:
-                raise DataError(f"{source}:{lineno}: missing field(s) {', '.join(absent)}")
-            records.append(row)
+    try:
+        with gzip.open(source, "rt", encoding="utf-8") as handle:
+            for lineno, line in enumerate(handle, start=1):
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"{source}:{lineno}: malformed JSON ({exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise DataError(f"{source}:{lineno}: a record must be a JSON object")
+                absent = [field for field in RECORD_FIELDS if field not in row]
+                if absent:
+                    raise DataError(f"{source}:{lineno}: missing field(s) {', '.join(absent)}")
+                for field in ("key", "text", "finish_reason"):
+                    if not isinstance(row[field], str):
+                        raise DataError(
+                            f"{source}:{lineno}: field '{field}' is {row[field]!r}, not text"
+                        )
+                records.append(row)
+    except (gzip.BadGzipFile, EOFError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{source}: not a replay file ({exc}); `synthdistill replay export` writes "
+            "gzipped JSONL"
+        ) from None
     return len(records), cache.add_records(records)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -27,4 +29,14 @@ def run(main: Callable[[], None]) -> None:
         main()
     except EXPECTED as exc:
         print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except (OSError, sqlite3.OperationalError) as exc:
+        full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "full" in str(exc)
+        hint = (
+            "the disk is full: free space and re-run (teacher answers already received "
+            "are cached; outputs are written atomically, so none is half-written)"
+            if full
+            else "the file system refused an operation"
+        )
+        print(f"error: {exc}; {hint}", file=sys.stderr)
         sys.exit(2)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import sqlite3
 import threading
 import time
@@ -19,6 +21,7 @@ from synthdistill.teachers.base import Completion, TeacherError, TeacherRequest
 # generation is at most a few thousand characters, so more means a broken server or model.
 MAX_COMPLETION_CHARS = 100_000
 # The stored fields of an entry, as records() returns them (the replay file's schema).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 RECORD_FIELDS = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
 
 
@@ -41,31 +44,48 @@ class TeacherCache:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else default_cache_dir() / "teacher_cache.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS completions ("
-                " key TEXT PRIMARY KEY, text TEXT NOT NULL, finish_reason TEXT NOT NULL,"
-                " prompt_tokens INTEGER, completion_tokens INTEGER, model TEXT, created REAL)"
-            )
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS served (identity TEXT PRIMARY KEY, model TEXT)"
-            )
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL,"
-                " expires REAL NOT NULL)"
-            )
-            self._conn.commit()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (OSError, RuntimeError) as err:
+            raise TeacherError(
+                f"{self.path.parent}: cannot be the teacher cache directory ({err}); point "
+                f"${CACHE_ENV} at a writable directory"
+            ) from None
+        # A cache someone made read-only (a shared, frozen copy) still serves its answers.
+        self.read_only = self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        )
+        try:
+            if self.read_only:
+                uri = f"file:{self.path}?mode=ro&immutable=1"
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+                self._create()
             self._conn.execute("SELECT key FROM completions LIMIT 1").fetchall()
         except sqlite3.DatabaseError as err:
             raise TeacherError(
                 f"{self.path}: the teacher cache is unreadable ({err}); move it aside to start "
                 f"an empty one, or point ${CACHE_ENV} elsewhere"
             ) from None
+
+    def _create(self) -> None:
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS completions ("
+            " key TEXT PRIMARY KEY, text TEXT NOT NULL, finish_reason TEXT NOT NULL,"
+            " prompt_tokens INTEGER, completion_tokens INTEGER, model TEXT, created REAL)"
+        )
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS served (identity TEXT PRIMARY KEY, model TEXT)"
+        )
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+            " expires REAL NOT NULL)"
+        )
+        self._conn.commit()
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
@@ -90,9 +110,18 @@ class TeacherCache:
         key): the stored answers are returned, and callers use them, so every output can
         be rebuilt from the cache.
         """
+        if self.read_only:
+            raise TeacherError(
+                f"{self.path}: the teacher cache is read-only; its answers are served, but "
+                f"new calls cannot be stored: make it writable or point ${CACHE_ENV} at a "
+                "writable copy"
+            )
         rows = []
         for key, completion, model in entries:
-            text, finish = completion.text, completion.finish_reason
+            # a lone surrogate (a model's broken UTF-16 pair) cannot be stored as UTF-8:
+            # it becomes U+FFFD, which cleaning drops as replacement_char
+            text = _SURROGATE.sub("\ufffd", completion.text)
+            finish = completion.finish_reason
             if len(text) > MAX_COMPLETION_CHARS:
                 text, finish = text[:MAX_COMPLETION_CHARS], "length"
             rows.append(
@@ -129,6 +158,8 @@ class TeacherCache:
         it holds now. A key another live holder leased is left to it (its answer will
         come to the cache); a lease whose holder died expires and can be taken. So
         concurrent workers on one cache (``dvc exp run --queue``) pay once per key."""
+        if self.read_only:  # nothing can be stored: no call is leased (the teacher refuses)
+            return set()
         now = time.time()
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")  # one claimer at a time across processes
@@ -153,6 +184,8 @@ class TeacherCache:
 
     def claimable(self, keys: list[str]) -> bool:
         """Whether any of ``keys`` has no live lease (its holder died or let it go)."""
+        if self.read_only:
+            return bool(keys)
         now = time.time()
         with self._lock:
             live = {
@@ -165,6 +198,8 @@ class TeacherCache:
 
     def renew(self, holder: str, ttl: float) -> None:
         """Extend every lease of ``holder`` (it is still working on them)."""
+        if self.read_only:
+            return
         with self._lock:
             self._conn.execute(
                 "UPDATE leases SET expires = ? WHERE holder = ?", (time.time() + ttl, holder)
@@ -173,6 +208,8 @@ class TeacherCache:
 
     def release(self, holder: str, keys: list[str] | None = None) -> None:
         """Drop ``holder``'s leases (of ``keys``; all of them if None)."""
+        if self.read_only:
+            return
         with self._lock:
             if keys is None:
                 self._conn.execute("DELETE FROM leases WHERE holder = ?", (holder,))
@@ -191,6 +228,8 @@ class TeacherCache:
         reuse, two models' answers).
         """
         blob = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+        if self.read_only:
+            return
         with self._lock:
             self._conn.execute("INSERT OR IGNORE INTO served VALUES (?, ?)", (blob, served_model))
             self._conn.commit()
@@ -214,6 +253,8 @@ class TeacherCache:
 
     def add_records(self, records: list[dict[str, Any]]) -> int:
         """Insert exported entries; existing keys keep their answer. Returns how many were new."""
+        if self.read_only:
+            raise TeacherError(f"{self.path}: the teacher cache is read-only; import into a copy")
         with self._lock:
             before = self._conn.total_changes
             self._conn.executemany(

@@ -281,9 +281,9 @@ class EndpointPool:
             endpoint.failures = 0
             endpoint.served += 1
             if self._tokens is not None:
-                usage = data.get("usage") or {}
-                actual = int(usage.get("prompt_tokens") or 0) + int(
-                    usage.get("completion_tokens") or 0
+                where = f"{endpoint.url}/{path}"
+                actual = usage_count(data, "prompt_tokens", where) + usage_count(
+                    data, "completion_tokens", where
                 )
                 if actual:
                     self._tokens.correct(min(cost, self._tokens.limit), actual)
@@ -345,6 +345,21 @@ def call_once(pool: EndpointPool, call: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(once())
 
 
+def usage_count(data: dict[str, Any], field: str, where: str) -> int:
+    """``usage.<field>`` of a reply as a count (absent: 0); anything else is an error
+    naming the field and the server."""
+    usage = data.get("usage") or {}
+    value = usage.get(field) if isinstance(usage, dict) else usage
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise TeacherError(
+            f"POST {where}: the reply's usage.{field} is {value!r}, not a token count; "
+            "the server does not speak the OpenAI API as expected"
+        )
+    return int(value)
+
+
 def parse_reply(
     data: dict[str, Any], chat: bool, path: str, scrub: Callable[[str], str] = str
 ) -> Completion:
@@ -354,12 +369,11 @@ def parse_reply(
     try:
         choice = data["choices"][0]
         text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
-        usage = data.get("usage") or {}
         return Completion(
             text=text or "",
             finish_reason=str(choice.get("finish_reason") or "stop"),
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
+            prompt_tokens=usage_count(data, "prompt_tokens", path),
+            completion_tokens=usage_count(data, "completion_tokens", path),
             served_model=str(data.get("model") or ""),
         )
     except (KeyError, IndexError, TypeError, AttributeError) as err:

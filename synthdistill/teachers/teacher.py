@@ -114,6 +114,12 @@ class Teacher:
                 self.usage.count(hit)
         self.usage.requests += len(flat)
         self.usage.cache_hits += len(flat) - len(todo)
+        if todo and self.cache.read_only:
+            raise TeacherError(
+                f"{len(todo)} of {len(flat)} teacher calls are not in the read-only cache "
+                f"{self.cache.path}: its answers are served, new ones cannot be stored; make "
+                "it writable or point $SYNTHDISTILL_CACHE_DIR at a writable copy"
+            )
         while todo:  # the keys no other worker is answering are ours to call
             held = self.cache.claim([item[3] for item in todo], self.holder, self.lease_seconds)
             mine = [item for item in todo if item[3] in held]
