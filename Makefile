@@ -33,6 +33,7 @@ REPLAY := replay/teacher_calls.jsonl.gz
 repro: install
 	test -d .git || (git init -q && git add -A && git commit -qm init)
 	test ! -f $(REPLAY) || $(BIN)/synthdistill replay import --file $(REPLAY)
+	$(BIN)/synthdistill check
 	$(BIN)/dvc repro
 
 # The generation pipeline (tasks of kind generation, LM students, SELF-GUIDE): apart from

@@ -28,7 +28,7 @@ from typing import Any
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl, write_text
-from synthdistill.params import describe_calls, load_raw, planned_calls
+from synthdistill.params import check_params, describe_calls, load_raw, planned_calls
 from synthdistill.replay import export_calls, import_calls, keys_in_outputs
 from synthdistill.report import report
 from synthdistill.stage import EXPECTED
@@ -175,6 +175,24 @@ def _split(values: Sequence[str] | None, default: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def _first_run_task(root: Path) -> str:
+    tasks = load_raw(root / "params.yaml").get("run_tasks") or []
+    if not tasks:
+        raise CliError("run_tasks is empty: name the task with --task")
+    return str(tasks[0])
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Everything a run needs from params.yaml, before any model loads or teacher call."""
+    problems, lines = check_params(args.params)
+    for line in lines:
+        print(line)
+    if problems:
+        raise CliError("\n  ".join(["params.yaml is not ready:", *problems]))
+    print("ok: every task in run_tasks and run_generation_tasks is ready")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     if args.json_file is None:
         data = _dvc_exp_show(Path(args.root))
@@ -192,9 +210,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     group_by = _split(args.group_by, ["generate.method"])
+    task = args.task or _first_run_task(Path(args.root))
     summary = summarise(
         rows,
-        task=args.task,
+        task=task,
         group_by=group_by,
         metric=args.metric,
         baseline=args.baseline,
@@ -328,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Rows with the same group and seed are counted once (the newest)."
         ),
     )
-    compare.add_argument("--task", default="bbc_news", help="task (default bbc_news)")
+    compare.add_argument("--task", help="task (default: the first of run_tasks)")
     compare.add_argument(
         "--metric",
         default="student.macro_f1",
@@ -388,6 +407,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file")
     init.set_defaults(func=cmd_init)
+
+    check = commands.add_parser(
+        "check",
+        help="check params.yaml before a run: task names, TODOs, methods, cost",
+        description=(
+            "Validate every task that run_tasks and run_generation_tasks name (a misspelt "
+            "name gets a did-you-mean; TODO placeholders and bad keys are named), its "
+            "method, and print the teacher calls each run makes at most. `make repro` "
+            "runs it first; run it before `dvc exp run`."
+        ),
+    )
+    check.add_argument("--params", type=Path, default=Path("params.yaml"))
+    check.set_defaults(func=cmd_check)
 
     report_cmd = commands.add_parser(
         "report",

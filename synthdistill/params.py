@@ -462,13 +462,35 @@ def planned_calls(task_name: str, path: str | Path = "params.yaml") -> dict[str,
     else:
         n_test = int(data.get("test_count", defaults["test_count"].default))
     scored = min(n_test, prompting.max_examples) if prompting.max_examples else n_test
-    return {
-        "generate": int(task.get("budget") or generate.budget),
-        "teacher_prompting": scored + prompting.latency_probe,
-    }
+    budget = int(task.get("budget") or generate.budget)
+    calls = {"generate": budget}
+    if not labels:  # the generation pipeline's few-shot-generation baseline: the same budget
+        calls["generate_fewgen"] = budget
+    return {**calls, "teacher_prompting": scored + prompting.latency_probe}
 
 
 def describe_calls(calls: dict[str, int]) -> str:
     """ "at most 124 teacher calls: generate 80, teacher_prompting 44"."""
     parts = ", ".join(f"{stage} {n}" for stage, n in calls.items())
     return f"at most {sum(calls.values())} teacher calls: {parts}"
+
+
+def check_params(path: str | Path = "params.yaml") -> tuple[list[str], list[str]]:
+    """(problems, report lines) for every task a run would run: each name in
+    ``run_tasks`` / ``run_generation_tasks`` must be a task (else a did-you-mean), each
+    task must validate (placeholders, labels, keys), and each line says the teacher calls
+    its run makes at most. Method names are checked by the stages, against the registry."""
+    raw = load_raw(path)
+    tasks = raw.get("tasks") or {}
+    problems: list[str] = []
+    lines: list[str] = []
+    for key in ("run_tasks", "run_generation_tasks"):
+        for name in raw.get(key) or []:
+            try:
+                check_choice(f"task in {key}", str(name), list(tasks))
+                load_task(str(name), path)
+            except ParamsError as err:
+                problems.append(str(err))
+                continue
+            lines.append(f"{name}: {describe_calls(planned_calls(str(name), path))}")
+    return problems, lines

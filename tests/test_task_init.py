@@ -177,3 +177,19 @@ def test_labels_that_differ_only_by_case_are_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ParamsError, match="differ only by case or spaces"):
         load_task("bbc_news", path)
+
+
+def test_check_names_a_misspelt_run_task_before_dvc_runs(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = project / "params.yaml"
+    raw = load_raw(params)
+    raw["run_tasks"] = ["bbc_nwes"]
+    params.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["check", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown task in run_tasks 'bbc_nwes' (did you mean 'bbc_news'?)" in err
+    raw["run_tasks"] = ["bbc_news"]
+    params.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["check", "--params", str(params)]) == 0
+    assert "bbc_news: at most" in capsys.readouterr().out
