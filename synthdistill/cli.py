@@ -182,6 +182,19 @@ def _first_run_task(root: Path) -> str:
     return str(tasks[0])
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    # lazy: torch (students); the other commands start in under a second
+    from synthdistill.predict import open_student, predict_rows, read_texts, write_rows
+
+    texts = read_texts(args.input, args.field)
+    student = open_student(args.student)
+    rows = list(predict_rows(student, texts, progress=args.out is not None))
+    write_rows(rows, student.labels, args.out)
+    if args.out:
+        print(f"labelled {len(rows)} texts -> {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Everything a run needs from params.yaml, before any model loads or teacher call."""
     problems, lines = check_params(args.params)
@@ -420,6 +433,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--params", type=Path, default=Path("params.yaml"))
     check.set_defaults(func=cmd_check)
+
+    predict = commands.add_parser(
+        "predict",
+        help="label new texts with a trained student (label + probability of each label)",
+        description=(
+            "Load a student directory (models/<task>/student, or any folder a train stage "
+            "wrote) and label the texts of FILE's --field (CSV, JSONL or Parquet) or of "
+            "stdin, one text a line. Writes JSONL to stdout, or --out FILE.jsonl / .csv."
+        ),
+    )
+    predict.add_argument("student", type=Path, help="student directory, e.g. models/T/student")
+    predict.add_argument("input", nargs="?", type=Path, help="data file (default: stdin lines)")
+    predict.add_argument("--field", default="text", help="the text field (default text)")
+    predict.add_argument("--out", type=Path, help="write .jsonl or .csv here (default: stdout)")
+    predict.set_defaults(func=cmd_predict)
 
     report_cmd = commands.add_parser(
         "report",

@@ -20,7 +20,11 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "synthdistill"
 
 # (importing module, imported module) -> why the import waits until the function runs
-DEFERRED: dict[tuple[str, str], str] = {}
+DEFERRED: dict[tuple[str, str], str] = {
+    ("synthdistill.cli", "synthdistill.predict"): (
+        "predict loads the students (torch, ~6 s); init, check, report, replay must not"
+    ),
+}
 
 
 def module_name(path: Path) -> str:
