@@ -4,11 +4,12 @@ pool, and check the split before any teacher call."""
 from pathlib import Path
 
 from synthdistill.io import write_json, write_jsonl
-from synthdistill.params import load_section, load_task
+from synthdistill.params import load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
 from synthdistill.tasks import (
     check_pool,
     deduplicate,
+    gold_shortfall,
     load_examples,
     split_examples,
     with_gold_fraction,
@@ -28,6 +29,8 @@ def main() -> None:
     splits = split_examples(rows, task, params.seed)
     splits = with_gold_fraction(splits, task, params.gold_fraction, params.seed)
     check_pool(args.task, task, splits)
+    for warning in gold_shortfall(task, splits, load_generate(args.task, args.params).budget):
+        log.warning("prepare %s: %s", args.task, warning)
     for name, split in splits.items():
         write_jsonl(args.out_dir / f"{name}.jsonl", split)
     if args.report:

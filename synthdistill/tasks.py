@@ -376,3 +376,25 @@ def check_pool(name: str, task: TaskParams, splits: dict[str, list[Example]]) ->
             f"after removing copies); the gold baseline and the annotation methods need "
             f"some: lower tasks.{name}.data.{keys[1]} (or {keys[0]})"
         )
+
+
+def gold_shortfall(task: TaskParams, splits: dict[str, list[Example]], budget: int) -> list[str]:
+    """Warnings for labels whose pool is smaller than the synthetic rows a budget can
+    keep (budget / labels): the gold baseline, as many real pool rows as the synthetic
+    set keeps, would then train on fewer (eval.json says "unequal sizes")."""
+    labels = list(task.labels)
+    if not labels:
+        return []
+    share = budget // len(labels)
+    warnings = []
+    for label in labels:
+        pool = sum(row.get("label") == label for row in splits["pool"])
+        if pool < share:
+            keys = task_kind(task).split_keys
+            warnings.append(
+                f"label '{label}' has {pool} pool rows, fewer than the up to {share} synthetic "
+                f"rows a budget of {budget} can keep for it: the gold baseline may train on "
+                f"fewer rows than the student (eval.json marks it 'unequal sizes'); lower "
+                f"data.{keys[1]} or the budget for an equal-size baseline"
+            )
+    return warnings

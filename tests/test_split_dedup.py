@@ -10,7 +10,13 @@ import pytest
 
 from synthdistill.errors import DataError
 from synthdistill.params import TaskParams, load_raw, load_task
-from synthdistill.tasks import check_pool, deduplicate, load_examples, split_examples
+from synthdistill.tasks import (
+    check_pool,
+    deduplicate,
+    gold_shortfall,
+    load_examples,
+    split_examples,
+)
 from synthdistill.text import normalize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,3 +86,18 @@ def test_packaged_splits_hold_no_text_twice(name: str) -> None:
     assert not set(keys["test"]) & set(keys["pool"])
     assert not set(keys["test"]) & set(keys["seed"])
     assert not set(keys["seed"]) & set(keys["pool"])
+
+
+def test_a_pool_smaller_than_the_synthetic_set_is_warned_before_any_teacher_call() -> None:
+    rows = [
+        {"id": f"{label}{i}", "text": f"text {label} {i}", "label": label}
+        for label in "ab"
+        for i in range(12)
+    ]
+    task = _task(seed_per_label=2, test_per_label=4)
+    splits = split_examples(rows, task, seed=0)  # 6 pool rows a label
+    warnings = gold_shortfall(task, splits, budget=80)  # up to 40 synthetic rows a label
+    assert len(warnings) == 2
+    assert "label 'a' has 6 pool rows, fewer than the up to 40 synthetic rows" in warnings[0]
+    assert "lower data.test_per_label or the budget" in warnings[0]
+    assert gold_shortfall(task, splits, budget=12) == []

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import sqlite3
 import threading
 import time
@@ -23,6 +24,17 @@ MAX_COMPLETION_CHARS = 100_000
 # The stored fields of an entry, as records() returns them (the replay file's schema).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 RECORD_FIELDS = ("key", "text", "finish_reason", "prompt_tokens", "completion_tokens", "model")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
 
 
 def cache_key(identity: dict[str, Any], request: TeacherRequest, sample_index: int) -> str:
@@ -153,6 +165,18 @@ class TeacherCache:
             stored.append(replace(hit, cached=False))
         return stored
 
+    def _reap_dead(self) -> None:
+        """Drop the leases of holders on this machine whose process is gone (a killed
+        run resumes at once instead of waiting for its own leases to expire); holders
+        are ``host:pid:nonce``. Called with the lock held, inside a transaction."""
+        host = socket.gethostname()
+        holders = {row[0] for row in self._conn.execute("SELECT DISTINCT holder FROM leases")}
+        for holder in holders:
+            where, _, rest = holder.partition(":")
+            pid = rest.partition(":")[0]
+            if where == host and pid.isdigit() and not _alive(int(pid)):
+                self._conn.execute("DELETE FROM leases WHERE holder = ?", (holder,))
+
     def claim(self, keys: list[str], holder: str, ttl: float) -> set[str]:
         """Lease the unanswered ``keys`` to ``holder`` for ``ttl`` seconds; returns the keys
         it holds now. A key another live holder leased is left to it (its answer will
@@ -165,6 +189,7 @@ class TeacherCache:
             self._conn.execute("BEGIN IMMEDIATE")  # one claimer at a time across processes
             try:
                 self._conn.execute("DELETE FROM leases WHERE expires < ?", (now,))
+                self._reap_dead()
                 self._conn.executemany(
                     "INSERT OR IGNORE INTO leases SELECT ?, ?, ? WHERE NOT EXISTS"
                     " (SELECT 1 FROM completions WHERE key = ?)",
@@ -188,6 +213,8 @@ class TeacherCache:
             return bool(keys)
         now = time.time()
         with self._lock:
+            self._reap_dead()
+            self._conn.commit()
             live = {
                 row[0]
                 for row in self._conn.execute(

@@ -4,6 +4,7 @@ lease whose holder died expires and the key is called again."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -58,3 +59,24 @@ def test_a_dead_holders_keys_are_called_again(tmp_path: Path) -> None:
     answers = teacher.generate(requests)
     assert all(answers) and backend.calls == 3
     assert time.perf_counter() - start >= 0.4  # it waited for the lease to expire
+
+
+def test_a_killed_local_workers_leases_are_taken_at_once(tmp_path: Path) -> None:
+    """A run killed mid-call (dvc's kill, a crash) resumes without waiting for its own
+    leases to expire: a lease of a process that is gone on this machine is dropped."""
+    cache = TeacherCache(tmp_path / "cache.sqlite")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    holder = f"{socket.gethostname()}:{dead.stdout.strip()}:x"
+    requests = [TeacherRequest(messages=(Message("user", f"z{i}"),)) for i in range(2)]
+    backend = FakeBackend()
+    teacher = Teacher(backend, cache, progress=False)  # the default 300 s lease
+    keys = [cache_key(teacher.identity, r, 0) for r in requests]
+    assert cache.claim(keys, holder, ttl=300) == set(keys)
+    start = time.perf_counter()
+    assert all(teacher.generate(requests)) and backend.calls == 2
+    assert time.perf_counter() - start < 5
