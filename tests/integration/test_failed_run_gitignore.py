@@ -40,10 +40,15 @@ def test_outputs_of_a_failed_exp_run_stay_out_of_git(tmp_path: Path) -> None:
         (tmp_path / folder).mkdir(parents=True)
     train = tmp_path / "train.py"
     train.write_text("import sys\nsys.exit('the student failed')\n")
-    for cmd in (["git", "init", "-q"], ["dvc", "init", "-q"]):
+    for cmd in (
+        ["git", "init", "-q"],
+        ["git", "config", "user.email", "t@t"],  # dvc exp run commits experiments
+        ["git", "config", "user.name", "t"],
+        ["dvc", "init", "-q"],
+    ):
         _run(cmd, tmp_path)
     _run(["git", "add", "-A"], tmp_path)
-    _run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base"], tmp_path)
+    _run(["git", "commit", "-qm", "base"], tmp_path)
     failed = _run(["dvc", "exp", "run"], tmp_path, ok=False)
     assert failed.returncode != 0 and (tmp_path / "data/t/seed.jsonl").exists()
     _run(["git", "add", "-A"], tmp_path)
