@@ -4,8 +4,9 @@ Every number comes from the task's tracked outputs: ``metrics/<task>/eval.json``
 with 95% CIs, paired comparisons, training sizes), ``teacher_usage.json`` and
 ``teacher_prompting_usage.json`` (teacher calls and tokens), ``runtime/latency.json`` and
 ``runtime/teacher_prompting.json`` (latency), ``split.json`` (copies removed, split
-sizes), and ``data/<task>/generate_report.json`` / ``preprocess_report.json`` (what was
-kept and dropped, by reason). A file that a run did not write is left out of the report.
+sizes) and ``data_quality.json`` (teacher samples parsed, kept, and dropped by reason):
+all tracked in git, so a fresh clone reports the committed run. A file that a run did
+not write is left out of the report.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _ms(value: float | None) -> str:
 
 def task_report(task: str, root: Path = Path(".")) -> str:
     """The Markdown report of one task's last run."""
-    metrics_dir, data_dir = root / "metrics" / task, root / "data" / task
+    metrics_dir = root / "metrics" / task
     evaluation = _read(metrics_dir / "eval.json")
     if evaluation is None:
         raise DataError(
@@ -100,11 +101,11 @@ def task_report(task: str, root: Path = Path(".")) -> str:
                 f"| {name.replace('_vs_', ' vs ')} | {delta:+.{decimals}f} "
                 f"[{low:+.{decimals}f}, {high:+.{decimals}f}] | {comparison['verdict']} |"
             )
-    lines += ["", *_data_lines(metrics_dir, data_dir), "", _verdict(evaluation, decimals)]
+    lines += ["", *_data_lines(metrics_dir), "", _verdict(evaluation, decimals)]
     return "\n".join(lines) + "\n"
 
 
-def _data_lines(metrics_dir: Path, data_dir: Path) -> list[str]:
+def _data_lines(metrics_dir: Path) -> list[str]:
     """Split, teacher spend, and what cleaning kept and dropped."""
     out = []
     split = _read(metrics_dir / "split.json")
@@ -122,14 +123,12 @@ def _data_lines(metrics_dir: Path, data_dir: Path) -> list[str]:
                 f"- teacher, {what}: {usage['requests']} calls, {usage['prompt_tokens']:,} "
                 f"prompt + {usage['completion_tokens']:,} completion tokens"
             )
-    generated = _read(data_dir / "generate_report.json")
-    cleaned = _read(data_dir / "preprocess_report.json")
-    if generated and "parsed" in generated:
-        dropped = _nonzero(generated.get("rejected", {}))
-        out.append(f"- generated: {generated['parsed']} examples parsed; not parsed: {dropped}")
-    if cleaned:
-        dropped = _nonzero(cleaned["dropped"])
-        out.append(f"- cleaning: kept {cleaned['kept']} of {cleaned['input']}; dropped: {dropped}")
+    quality = _read(metrics_dir / "data_quality.json")  # tracked in git, unlike data/
+    if quality and "teacher_samples" in quality:
+        out.append(
+            f"- generated: {quality['teacher_samples']} teacher samples, {quality['parsed']} "
+            f"parsed, {quality['kept']} kept; dropped: {_nonzero(quality['dropped'])}"
+        )
     return out
 
 

@@ -136,9 +136,10 @@ def test_generation_pipeline_runs_and_scores_with_cis(project: Path) -> None:
     # An experiment on a SELF-GUIDE knob re-runs SELF-GUIDE and what reads its pairs, no
     # more (its calls are cached: only the vote changes; 3 of 3 must agree).
     exp = ["dvc", "exp", "run", PIPELINE, "-S", "selfguide.min_frequency=0.9"]
-    # (train/train_gold/evaluate follow only when the new vote changed the kept pairs,
+    # (preprocess/train/train_gold/evaluate follow only when the new vote changed the pairs,
     # which depends on what the model sampled in this run)
     ran = _ran(_run(exp, project))
-    assert "generate" in ran and ran <= {"generate", "train", "train_gold", "evaluate"}
+    assert "generate" in ran
+    assert ran <= {"generate", "preprocess", "train", "train_gold", "evaluate"}
     usage = json.loads((project / "metrics" / TASK / "runtime" / "generate.json").read_text())
     assert usage["teacher_calls"] == 0 and usage["cache_hits"] > 0
