@@ -195,6 +195,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    # lazy: torch, onnx (export)
+    from synthdistill.export_model import export_model
+
+    exported = export_model(args.student, args.out, base_model=args.base_model)
+    print(exported.snippet)
+    print(
+        f"exported {exported.format} ({len(exported.files)} files) -> {args.out}; "
+        f"the snippet above is {args.out}/snippet.py",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Everything a run needs from params.yaml, before any model loads or teacher call."""
     problems, lines = check_params(args.params)
@@ -438,8 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="label new texts with a trained student (label + probability of each label)",
         description=(
-            "Load a student directory (models/<task>/student, or any folder a train stage "
-            "wrote) and label the texts of FILE's --field (CSV, JSONL or Parquet) or of "
+            "Load a student directory (models/<task>/student, any folder a train stage "
+            "wrote, or one `synthdistill export` wrote: ONNX when it has onnx/) and label "
+            "the texts of FILE's --field (CSV, JSONL or Parquet) or of "
             "stdin, one text a line. Writes JSONL to stdout, or --out FILE.jsonl / .csv."
         ),
     )
@@ -448,6 +463,21 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--field", default="text", help="the text field (default text)")
     predict.add_argument("--out", type=Path, help="write .jsonl or .csv here (default: stdout)")
     predict.set_defaults(func=cmd_predict)
+
+    export = commands.add_parser(
+        "export",
+        help="export a student for use without synthdistill (HF folder + ONNX, or weights)",
+        description=(
+            "Write an encoder student as a save_pretrained folder (label names in config.json) "
+            "plus onnx/model.onnx, an e5-linear or tfidf student as head.json (weights, no "
+            "pickle). The folder's snippet.py loads and predicts without synthdistill; "
+            "`synthdistill predict` reads the folder too (ONNX on onnxruntime)."
+        ),
+    )
+    export.add_argument("student", type=Path, help="student directory, e.g. models/T/student")
+    export.add_argument("out", type=Path, help="folder to write (replaced if it exists)")
+    export.add_argument("--base-model", help="what the student was tuned from, for export.json")
+    export.set_defaults(func=cmd_export)
 
     report_cmd = commands.add_parser(
         "report",

@@ -1,10 +1,11 @@
 """``synthdistill predict``: a trained student labels new texts.
 
 Any student directory the pipeline writes (``models/<task>/student``, ``.../seeds``, ...:
-a fine-tuned encoder, an ``e5-linear`` or ``tfidf`` pipeline, an LM classifier) reads
-texts from a CSV, JSONL or Parquet file (the field is named) or from stdin lines, and
-writes, per row, the label and the probability of every label, as JSONL or CSV (by the
-output file's suffix; stdout: JSONL).
+a fine-tuned encoder, an ``e5-linear`` or ``tfidf`` pipeline, an LM classifier), or a
+folder ``synthdistill.export_model`` wrote (an encoder on onnxruntime when it has
+``onnx/``), reads texts from a CSV, JSONL or Parquet file (the field is named) or from
+stdin lines, and writes, per row, the label and the probability of every label, as JSONL
+or CSV (by the output file's suffix; stdout: JSONL).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 from tqdm.auto import tqdm
 
 from synthdistill.errors import DataError
+from synthdistill.exported import is_exported, load_exported
 from synthdistill.io import atomic_open
 from synthdistill.students import Student, load_student
 from synthdistill.tasks import read_records
@@ -49,10 +51,14 @@ def read_texts(source: Path | None, field: str, stdin: TextIO | None = None) -> 
 
 
 def open_student(path: Path) -> Student:
-    """A saved student, or a clear error for a directory that holds none."""
+    """A saved student, or an exported one (``export.json``: on onnxruntime when it holds
+    ``onnx/``), or a clear error for a directory that holds none."""
     if not path.is_dir():
         raise DataError(f"{path}: not a directory (a student is a folder under models/)")
     try:
+        if is_exported(path):
+            student: Student = load_exported(path)
+            return student
         return load_student(path)
     except (OSError, ValueError, KeyError) as err:
         raise DataError(
