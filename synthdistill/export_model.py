@@ -337,10 +337,12 @@ input_names = [node.name for node in session.get_inputs()]
 
 def predict_proba(texts, batch_size=32):
     """Probabilities, one column per label (labels' order)."""
-    rows = []
-    for start in range(0, len(texts), batch_size):
+    probs = np.zeros((len(texts), len(labels)))
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
         batch = tokenizer(
-            list(texts[start : start + batch_size]),
+            [texts[i] for i in index],
             padding=True,
             truncation=True,
             max_length=tokenizer.model_max_length,
@@ -349,8 +351,8 @@ def predict_proba(texts, batch_size=32):
         feed = {{name: batch[name].astype(np.int64) for name in input_names}}
         logits = session.run(["logits"], feed)[0]
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-        rows.append(exp / exp.sum(axis=1, keepdims=True))
-    return np.concatenate(rows)
+        probs[index] = exp / exp.sum(axis=1, keepdims=True)
+    return probs
 
 
 def predict(texts):

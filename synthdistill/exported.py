@@ -67,6 +67,9 @@ class OnnxClassifier:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or cpu_threads()
         options.inter_op_num_threads = 1
+        # No busy-waiting between runs (as OMP_WAIT_POLICY=PASSIVE for torch): spinning
+        # threads starve the tokenizer and other processes on a 2-core machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
         )
