@@ -45,6 +45,11 @@ from synthdistill.exported import (
     LinearExport,
     OnnxClassifier,
 )
+from synthdistill.lm.model import META as LM_META
+from synthdistill.students.classifier import load_classifier
+from synthdistill.students.linear import KIND_FILE, load_pipeline, saved_student_name
+from synthdistill.students.tfidf import LanguageTokenizer
+from synthdistill.text.tokenize import _WORD
 
 SNIPPET_FILE = "snippet.py"
 # Largest allowed gap between onnxruntime's and torch's probabilities on the check texts.
@@ -104,8 +109,6 @@ def export_model(student_dir: Path, out_dir: Path, base_model: str | None = None
 
 
 def _student_kind(directory: Path) -> str:
-    from synthdistill.lm.model import META as LM_META
-    from synthdistill.students.linear import saved_student_name
 
     if not directory.is_dir():
         raise DataError(f"{directory}: not a directory (a student is a folder under models/)")
@@ -151,8 +154,6 @@ def _export_encoder(
     student_dir: Path, tmp: Path, out_dir: Path, base_model: str | None
 ) -> tuple[str, str, list[str], str]:
     import torch
-
-    from synthdistill.students.classifier import load_classifier
 
     student = load_classifier(student_dir)
     model, tokenizer, labels = student.model, student.tokenizer, student.labels
@@ -233,7 +234,6 @@ def _onnx_export(model: Any, tokenizer: Any, path: Path) -> None:
 def _export_linear(
     student_dir: Path, tmp: Path, out_dir: Path, kind: str
 ) -> tuple[str, str, list[str], str]:
-    from synthdistill.students.linear import KIND_FILE, load_pipeline
 
     student = load_pipeline(student_dir)
     marker = json.loads((student_dir / KIND_FILE).read_text())
@@ -284,8 +284,6 @@ def _logistic_rows(clf: Any, labels: list[str]) -> dict[str, Any]:
 
 
 def _tfidf_fields(student_dir: Path, pipeline: Any) -> dict[str, Any]:
-    from synthdistill.students.tfidf import LanguageTokenizer
-    from synthdistill.text.tokenize import _WORD
 
     vectorizer = pipeline.steps[0][1]
     tokenizer = vectorizer.tokenizer

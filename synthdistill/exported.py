@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from synthdistill.embeddings import E5Encoder
 from synthdistill.errors import DataError
+from synthdistill.students.classifier import load_classifier
 
 EXPORT_FILE = "export.json"  # marks an exported folder
 ONNX_DIR = "onnx"
@@ -183,8 +185,6 @@ class LinearExport:
     def features(self, texts: Sequence[str]) -> np.ndarray:
         if self._tokens is not None:
             return tfidf_features(texts, self.head_json, self._tokens)
-        from synthdistill.embeddings import E5Encoder
-
         return np.asarray(E5Encoder().queries(list(texts)), dtype=np.float64)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -202,8 +202,6 @@ def load_exported(directory: Path, prefer_onnx: bool = True) -> Any:
     if kind == ENCODER_FORMAT:
         if prefer_onnx and (directory / ONNX_DIR / ONNX_FILE).is_file():
             return OnnxClassifier(directory / ONNX_DIR)
-        from synthdistill.students.classifier import load_classifier
-
         return load_classifier(directory)
     if kind in (E5_FORMAT, TFIDF_FORMAT):
         return LinearExport(directory, kind)

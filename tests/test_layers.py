@@ -24,6 +24,9 @@ DEFERRED: dict[tuple[str, str], str] = {
     ("synthdistill.cli", "synthdistill.predict"): (
         "predict loads the students (torch, ~6 s); init, check, report, replay must not"
     ),
+    ("synthdistill.cli", "synthdistill.export_model"): (
+        "export loads the students and the ONNX exporter (torch, onnx); the other commands must not"
+    ),
 }
 
 
