@@ -164,9 +164,9 @@ def _export_encoder(
     tokenizer.save_pretrained(tmp)
     onnx_dir = tmp / ONNX_DIR
     onnx_dir.mkdir()
-    _onnx_export(model, tokenizer, onnx_dir / ONNX_FILE)
-    tokenizer.save_pretrained(onnx_dir)
+    tokenizer.save_pretrained(onnx_dir)  # before the export calls (and pads with) it
     model.config.save_pretrained(onnx_dir)
+    _onnx_export(model, tokenizer, onnx_dir / ONNX_FILE)
     (onnx_dir / "labels.json").write_text(json.dumps(labels, ensure_ascii=False, indent=2) + "\n")
 
     # Parity before the folder goes into place: onnxruntime against torch.

@@ -267,6 +267,19 @@ def test_export_replaces_the_folder_and_keeps_it_on_failure(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_export_command_prints_the_snippet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    student = tmp_path / "student"
+    train_student(ROWS_EN, ["weather", "sports", "food"], TrainParams(student="tfidf"), student)
+    out = tmp_path / "exported"
+    assert main(["export", str(student), str(out), "--base-model", "my-tfidf"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.strip() == (out / "snippet.py").read_text().strip()
+    assert "exported tfidf-linear-head" in printed.err
+    assert json.loads((out / EXPORT_FILE).read_text())["base_model"] == "my-tfidf"
+
+
 def test_lm_students_and_other_folders_are_refused(tmp_path: Path) -> None:
     lm = tmp_path / "lm"
     lm.mkdir()
