@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ class ExportedModel:
     labels: list[str]  # output order
     files: list[str]  # relative to out_dir, sorted
     snippet: str  # standalone Python that loads the folder and predicts (also snippet.py)
-    out_dir: Path = field(default=Path("."))
+    out_dir: Path  # the folder written
 
 
 def export_model(student_dir: Path, out_dir: Path, base_model: str | None = None) -> ExportedModel:
@@ -109,7 +109,7 @@ def export_model(student_dir: Path, out_dir: Path, base_model: str | None = None
 
 
 def _student_kind(directory: Path) -> str:
-
+    """``encoder``, ``e5-linear`` or ``tfidf``; a DataError for anything else."""
     if not directory.is_dir():
         raise DataError(f"{directory}: not a directory (a student is a folder under models/)")
     if (directory / LM_META).exists():
@@ -155,7 +155,10 @@ def _export_encoder(
 ) -> tuple[str, str, list[str], str]:
     import torch
 
-    student = load_classifier(student_dir)
+    try:
+        student = load_classifier(student_dir)
+    except (OSError, ValueError) as err:
+        raise DataError(f"{student_dir}: not a loadable encoder student ({err})") from None
     model, tokenizer, labels = student.model, student.tokenizer, student.labels
     model.to("cpu")  # type: ignore[arg-type]  # transformers' decorator hides `self`
     model.config.id2label = dict(enumerate(labels))
