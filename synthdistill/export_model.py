@@ -74,25 +74,34 @@ class ExportedModel:
     labels: list[str]  # output order
     files: list[str]  # relative to out_dir, sorted
     snippet: str  # standalone Python that loads the folder and predicts (also snippet.py)
-    out_dir: Path  # the folder written
+    out_dir: Path | None = None  # the folder written
 
 
-def export_model(student_dir: Path, out_dir: Path, base_model: str | None = None) -> ExportedModel:
+def export_model(
+    student_dir: Path,
+    out_dir: Path,
+    base_model: str | None = None,
+    snippet_dir: str | None = None,
+) -> ExportedModel:
     """Export the student in ``student_dir`` to ``out_dir`` (replaced if it exists).
 
     ``base_model`` names what the student was fine-tuned from (e.g. params' ``train.student``)
-    for export.json; by default it is described from the saved files. A DataError names a
-    folder that is no student, and LM students (not supported).
+    for export.json; by default it is described from the saved files. ``snippet_dir`` is
+    the folder the snippet loads from, as its users will find it (default: ``out_dir`` as
+    given): pass the final place when ``out_dir`` is a staging folder that is renamed
+    later, so that the snippet (and the files holding it) name no temporary path. A
+    DataError names a folder that is no student, and LM students (not supported).
     """
     student_dir, out_dir = Path(student_dir), Path(out_dir)
     kind = _student_kind(student_dir)
+    where = snippet_dir if snippet_dir is not None else str(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         if kind == "encoder":
-            fmt, base, labels, snippet = _export_encoder(student_dir, tmp, out_dir, base_model)
+            fmt, base, labels, snippet = _export_encoder(student_dir, tmp, where, base_model)
         else:
-            fmt, base, labels, snippet = _export_linear(student_dir, tmp, out_dir, kind)
+            fmt, base, labels, snippet = _export_linear(student_dir, tmp, where, kind)
         base = base_model or base
         (tmp / SNIPPET_FILE).write_text(snippet, encoding="utf-8")
         (tmp / "labels.json").write_text(json.dumps(labels, ensure_ascii=False, indent=2) + "\n")
@@ -151,7 +160,7 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
 
 
 def _export_encoder(
-    student_dir: Path, tmp: Path, out_dir: Path, base_model: str | None
+    student_dir: Path, tmp: Path, where: str, base_model: str | None
 ) -> tuple[str, str, list[str], str]:
     import torch
 
@@ -188,7 +197,7 @@ def _export_encoder(
         f"{getattr(config, 'num_hidden_layers', '?')} layers, hidden "
         f"{getattr(config, 'hidden_size', '?')}), fine-tuned"
     )
-    return ENCODER_FORMAT, base, labels, ENCODER_SNIPPET.format(model_dir=str(out_dir))
+    return ENCODER_FORMAT, base, labels, ENCODER_SNIPPET.format(model_dir=where)
 
 
 def _onnx_export(model: Any, tokenizer: Any, path: Path) -> None:
@@ -235,7 +244,7 @@ def _onnx_export(model: Any, tokenizer: Any, path: Path) -> None:
 
 
 def _export_linear(
-    student_dir: Path, tmp: Path, out_dir: Path, kind: str
+    student_dir: Path, tmp: Path, where: str, kind: str
 ) -> tuple[str, str, list[str], str]:
 
     student = load_pipeline(student_dir)
@@ -263,7 +272,7 @@ def _export_linear(
     gap = float(np.abs(got - student.predict_proba(CHECK_TEXTS)).max())
     if gap > PARITY_TOLERANCE:
         raise DataError(f"{student_dir}: the exported head differs by {gap:.2e}; not exported")
-    return fmt, base, labels, snippet.format(model_dir=str(out_dir))
+    return fmt, base, labels, snippet.format(model_dir=where)
 
 
 def _logistic_rows(clf: Any, labels: list[str]) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def test_predict_on_the_export_reproduces_eval(
     exported: tuple[str, ExportedModel], tmp_path: Path
 ) -> None:
     task, model = exported
-    assert model.format == TASKS[task]
+    assert model.format == TASKS[task] and model.out_dir is not None
     out = tmp_path / "pred.jsonl"
     test = ROOT / "data" / task / "test.jsonl"
     assert main(["predict", str(model.out_dir), str(test), "--out", str(out)]) == 0
@@ -96,6 +96,7 @@ def test_onnx_equals_torch_on_the_bbc_news_test_set(
 ) -> None:
     student_dir = committed("bbc_news")
     model = export_of("bbc_news", exports, tmp_path_factory)
+    assert model.out_dir is not None
     texts = [row["text"] for row in read_jsonl(ROOT / "data/bbc_news/test.jsonl")]
     student = load_student(student_dir)
     onnx = OnnxClassifier(model.out_dir / "onnx")

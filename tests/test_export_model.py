@@ -290,3 +290,15 @@ def test_lm_students_and_other_folders_are_refused(tmp_path: Path) -> None:
         export_model(tmp_path, tmp_path / "out2")
     assert main(["export", str(lm), str(tmp_path / "out3")]) == 2
     assert not (tmp_path / "out").exists() and not (tmp_path / "out3").exists()
+
+
+def test_snippet_dir_names_the_final_place_of_a_staged_export(tmp_path: Path) -> None:
+    student = tmp_path / "student"
+    train_student(ROWS_EN, ["weather", "sports", "food"], TrainParams(student="tfidf"), student)
+    final = tmp_path / "exports" / "model"
+    exported = export_model(student, tmp_path / "staging" / "model", snippet_dir=str(final))
+    assert "staging" not in exported.snippet and repr(str(final)) in exported.snippet
+    final.parent.mkdir()
+    (tmp_path / "staging" / "model").rename(final)
+    report = run_snippet((final / "snippet.py").read_text(), UNSEEN_EN, tmp_path / "run")
+    assert report["labels"] == load_student(student).predict(UNSEEN_EN)
