@@ -15,7 +15,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install repro repro-generation replay-export test test-fast test-all faults lint bench grid compare budget-curve active-curve clean
 
-install: $(STAMP)
+install: $(STAMP) .dvc/plots/offline.html
+
+# DVC's plots page loads Vega from a CDN; this template carries it inline (offline plots).
+.dvc/plots/offline.html: $(STAMP)
+	$(BIN)/synthdistill plots-template
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
