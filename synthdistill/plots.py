@@ -15,6 +15,8 @@ from pathlib import Path
 from synthdistill.io import write_text
 
 TEMPLATE_NAME = "plots/offline.html"  # relative to .dvc/, as .dvc/config names it
+# The bundle's entry point: the libraries as globals, as DVC's per-plot scripts expect them.
+GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 
 # dvc_render fills {refresh_tag} and {plot_divs}; {scripts} (its CDN <script> tags) is left
 # out on purpose. Each plot div runs `vegaEmbed(...)` in a classic script, so the bundle is a
@@ -45,7 +47,7 @@ def offline_page() -> str:
     """The template: DVC's page layout with the libraries inline instead of CDN links."""
     import vl_convert  # a 30 MB extension module: loaded only when the template is made
 
-    bundle: str = vl_convert.javascript_bundle(None)
+    bundle: str = vl_convert.javascript_bundle(GLOBALS)
     if "</script" in bundle.lower():  # would end the inline script early
         raise ValueError("the vl-convert bundle holds '</script': cannot be inlined")
     return PAGE.replace("%BUNDLE%", bundle)
