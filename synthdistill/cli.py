@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from synthdistill.artifacts import write_artifacts
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl, write_text
@@ -307,6 +308,12 @@ def cmd_plots_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_artifacts(args: argparse.Namespace) -> int:
+    path = write_artifacts(args.root)
+    print(f"wrote the artifacts section of {path} (list: dvc.api.artifacts_show / README)")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     cache = TeacherCache()
     try:
@@ -487,6 +494,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plots_template.add_argument("--dvc-dir", type=Path, default=Path(".dvc"))
     plots_template.set_defaults(func=cmd_plots_template)
+
+    artifacts = commands.add_parser(
+        "artifacts",
+        help="write dvc.yaml's artifacts: section (DVC model registry) from the metrics",
+        description=(
+            "Declare each task's exported model and dataset (exports/<task>/) as DVC "
+            "artifacts, their metadata (method, teacher, macro-F1 and its CI) taken from "
+            "params.yaml and metrics/<task>/eval.json. Run after a pipeline run changed them."
+        ),
+    )
+    artifacts.add_argument("--root", type=Path, default=Path("."), help="repository directory")
+    artifacts.set_defaults(func=cmd_artifacts)
 
     replay = commands.add_parser(
         "replay",
