@@ -586,6 +586,49 @@ def _lock_params(root: Path, stage: str) -> dict[str, Any]:
     return {}
 
 
+def _freshness(root: Path, task: str) -> str:
+    """Whether the code each stage of the task's committed run recorded is this commit's.
+
+    Compares the md5 that ``dvc.lock`` records for every code file a stage of the task
+    depends on with the file in the working tree (``dvc status`` in short, without DVC).
+    """
+    import hashlib
+
+    for lock_path in (root / "dvc.lock", root / "pipelines" / "generation" / "dvc.lock"):
+        if not lock_path.exists():
+            continue
+        stages = (yaml.safe_load(lock_path.read_text(encoding="utf-8")) or {}).get("stages", {})
+        mine = {name: stage for name, stage in stages.items() if name.endswith(f"@{task}")}
+        if not mine:
+            continue
+        recorded: dict[str, str] = {}
+        for stage in mine.values():
+            for dep in stage.get("deps", []):
+                path, md5 = dep["path"], dep.get("md5", "")
+                if path.endswith(".py") and md5 and not md5.endswith(".dir"):
+                    recorded[path] = md5
+        changed = sorted(
+            path
+            for path, md5 in recorded.items()
+            if not (root / path).exists()
+            or hashlib.md5((root / path).read_bytes()).hexdigest() != md5
+        )
+        lock = lock_path.relative_to(root).as_posix()
+        if not changed:
+            return (
+                f"`{lock}` records the code of this run; all {len(recorded)} code files its "
+                "stages depend on are unchanged at this commit."
+            )
+        return (
+            f"**An earlier code version's run**: {len(changed)} of the {len(recorded)} code "
+            f"files that `{lock}` records for this task's stages differ at this commit "
+            f"({', '.join(f'`{c}`' for c in changed[:4])}{', ...' if len(changed) > 4 else ''}"
+            f"); `dvc repro {'' if lock == 'dvc.lock' else lock.replace('.lock', '.yaml')}`"
+            " rebuilds them with this code."
+        ).replace("`dvc repro `", "`dvc repro`")
+    return "No `dvc.lock` entry records this task's run."
+
+
 def _param(params: dict[str, Any], dotted: str) -> Any:
     if dotted in params:
         return params[dotted]
@@ -726,6 +769,8 @@ def task_page(root: Path, task: str) -> str:
         f"# {title} (`{task}`)",
         "",
         f"The {pipeline}. {_seed_sentence(root, task)}",
+        "",
+        _freshness(root, task),
         "",
         task_report(task, root).replace(f"### {task}", "## Report", 1).rstrip(),
         "",
