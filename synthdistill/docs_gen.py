@@ -37,6 +37,8 @@ from synthdistill.report import (
     README_END,
     README_TASKS,
     SYSTEMS,
+    _delta,
+    _score_key,
     report,
     run_report,
     task_report,
@@ -823,8 +825,8 @@ def experiments_page(root: Path) -> str:
         "",
     ]
     for directory in _experiment_dirs(root):
-        name = str(directory.relative_to(root / "metrics" / "experiments"))
-        lines += [f"## {name}", ""]
+        name = directory.relative_to(root / "metrics" / "experiments").as_posix()
+        lines += [f"## {name.split('/')[0]}", "", f"`metrics/experiments/{name}/`", ""]
         changed_path = directory / "params_changed.json"
         if changed_path.exists():
             changed = _read_json(changed_path)
@@ -865,6 +867,59 @@ def experiments_page(root: Path) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+SUMMARY_BEGIN = "<!-- summary:begin (generated: python -m synthdistill.docs_gen) -->"
+SUMMARY_END = "<!-- summary:end -->"
+
+
+def summary_table(root: Path) -> str:
+    """One row per run (the committed tasks, then each experiment): the student's score and
+    the two verdicts a reader asks first."""
+    lines = [
+        "| run | page | runs (seeds) | student, synthetic data only [95% CI] "
+        "| + seeds vs seeds only [95% CI] | synthetic vs as many real rows [95% CI] |",
+        "|---|---|---|---|---|---|",
+    ]
+    runs: list[tuple[str, str, Path]] = [
+        (f"`{task}` (committed pipeline)", f"[{task}]({task}.md)", root / "metrics" / task)
+        for task in TASK_PAGES
+        if (root / "metrics" / task / "eval.json").exists()
+    ]
+    for directory in _experiment_dirs(root):
+        name = directory.relative_to(root / "metrics" / "experiments").as_posix()
+        anchor = re.sub(r"[^\w\s-]", "", name.split("/")[0]).strip().lower()
+        label = name.split("/")[0]
+        runs.append((f"`{label}`", f"[experiments](experiments.md#{anchor})", directory))
+    for label, page, directory in runs:
+        evaluation = _read_json(directory / "eval.json")
+        key, _metric, decimals = _score_key(evaluation)
+        student = evaluation.get("student", {})
+        score = (
+            _ci(student[key], student[f"{key}_ci_low"], student[f"{key}_ci_high"], decimals)
+            if key in student
+            else ""
+        )
+        if key != "macro_f1":
+            score += " ROUGE-L"
+        comparisons = evaluation.get("comparisons", {})
+        cells = []
+        for name in ("student_plus_seeds_vs_seed_student", "student_vs_gold_student"):
+            c = comparisons.get(name)
+            cells.append(
+                ""
+                if not c
+                else f"{_ci(_delta(c), c['ci_low'], c['ci_high'], decimals, '+')} {c['verdict']}"
+            )
+        lines.append(f"| {label} | {page} | 1 | {score} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def results_index_text(root: Path) -> str:
+    path = root / "docs" / "results" / "index.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(SUMMARY_BEGIN), text.index(SUMMARY_END)
+    return text[: start + len(SUMMARY_BEGIN)] + "\n" + summary_table(root) + text[end:]
+
+
 def _md_tables(path: Path) -> list[str]:
     """The tables of a tracked Markdown metrics file (its prose is left out)."""
     out: list[str] = []
@@ -873,7 +928,7 @@ def _md_tables(path: Path) -> list[str]:
             out.append(line)
         elif out and out[-1] != "":
             out.append("")
-    return out
+    return out if not out or out[-1] == "" else [*out, ""]
 
 
 def curves_page(root: Path) -> str:
@@ -883,7 +938,12 @@ def curves_page(root: Path) -> str:
         "",
         "# Curves and grids",
         "",
-        "Studies over several runs. *n seeds* is the number of generation seeds behind a mean;",
+        "Studies over several runs, each made on an earlier commit (the last commit that changed",
+        "its file: `git log -1 -- <file>`); prompts and cleaning have changed since for some, so",
+        "a number here is that code's, not this commit's: re-run the `make` target named to",
+        "measure this commit.",
+        "",
+        "*n seeds* is the number of generation seeds behind a mean;",
         "a mean's CI is a t interval over those seeds, a paired difference's CI is over the",
         "paired seeds (see [statistics](../concepts/statistics.md)).",
         "",
@@ -1095,6 +1155,7 @@ def stale(root: Path = Path(".")) -> list[str]:
     out = []
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
+    wanted["docs/results/index.md"] = results_index_text(root)
     for path, text in wanted.items():
         target = root / path
         if not target.exists() or target.read_text(encoding="utf-8") != text:
@@ -1106,6 +1167,7 @@ def write(root: Path = Path(".")) -> list[str]:
     written = []
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
+    wanted["docs/results/index.md"] = results_index_text(root)
     for path, text in wanted.items():
         target = root / path
         if target.exists() and target.read_text(encoding="utf-8") == text:
