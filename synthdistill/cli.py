@@ -281,12 +281,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.docs:
-        from synthdistill.docs_gen import write as write_docs  # not imported by any stage
-
-        for path in write_docs(args.root):
-            print(f"wrote {path}")
-        return 0
     tasks = args.task
     if not tasks:
         try:
@@ -470,12 +464,6 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--out", type=Path, help="also write the Markdown to this file")
     report_cmd.add_argument("--params", type=Path, default=Path("params.yaml"))
     report_cmd.add_argument("--root", type=Path, default=Path("."), help="repository directory")
-    report_cmd.add_argument(
-        "--docs",
-        action="store_true",
-        help="instead, regenerate the docs site's generated pages (results, reference) and "
-        "README's report from the tracked files (python -m synthdistill.docs_gen)",
-    )
     report_cmd.set_defaults(func=cmd_report)
 
     replay = commands.add_parser(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import hashlib
 import io
 import json
 import os
@@ -32,7 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
 
+from synthdistill.cli import build_parser
+from synthdistill.params import SECTIONS, TaskDataParams, TaskParams
 from synthdistill.report import (
     README_BEGIN,
     README_END,
@@ -144,8 +148,6 @@ def _is_name_map(path: str) -> bool:
 
 def _field_info(path: str) -> str:
     """Type and bounds of a params key from the pydantic model, where it has one."""
-    from synthdistill.params import SECTIONS, TaskDataParams, TaskParams
-
     parts = path.split(".")
     model: Any = None
     name = ""
@@ -170,8 +172,6 @@ def _field_info(path: str) -> str:
 
 
 def params_page(root: Path) -> str:
-    from ruamel.yaml import YAML
-
     path = root / "params.yaml"
     data = YAML().load(path.read_text(encoding="utf-8"))
     leads = _lead_comments(path)
@@ -220,8 +220,6 @@ def _plain(value: Any) -> Any:
 
 
 def cli_page(root: Path) -> str:
-    from synthdistill.cli import build_parser
-
     parser = build_parser()
     subparsers = next(
         action
@@ -615,7 +613,6 @@ def _freshness(root: Path, task: str) -> str:
     Compares the md5 that ``dvc.lock`` records for every code file a stage of the task
     depends on with the file in the working tree (``dvc status`` in short, without DVC).
     """
-    import hashlib
 
     for lock_path in (root / "dvc.lock", root / "pipelines" / "generation" / "dvc.lock"):
         if not lock_path.exists():
@@ -898,24 +895,32 @@ SUMMARY_END = "<!-- summary:end -->"
 
 
 def summary_table(root: Path) -> str:
-    """One row per run (the committed tasks, then each experiment): the student's score and
-    the two verdicts a reader asks first."""
+    """One row per run (the committed tasks, then each experiment): what ran, the student's
+    score and the two verdicts a reader asks first."""
     lines = [
-        "| run | page | runs (seeds) | student, synthetic data only [95% CI] "
+        "| run | task, method | runs (seeds) | student, synthetic data only [95% CI] "
         "| + seeds vs seeds only [95% CI] | synthetic vs as many real rows [95% CI] |",
         "|---|---|---|---|---|---|",
     ]
-    runs: list[tuple[str, str, Path]] = [
-        (f"`{task}` (committed pipeline)", f"[{task}]({task}.md)", root / "metrics" / task)
-        for task in TASK_PAGES
-        if (root / "metrics" / task / "eval.json").exists()
-    ]
+    runs: list[tuple[str, str, Path]] = []
+    for task in TASK_PAGES:
+        if (root / "metrics" / task / "eval.json").exists():
+            params = _lock_params(root, f"generate@{task}")
+            method = _param(params, f"tasks.{task}.method") or _param(params, "generate.method")
+            runs.append((f"[{task}]({task}.md)", f"`{task}`, `{method}`", root / "metrics" / task))
     for directory in _experiment_dirs(root):
-        name = directory.relative_to(root / "metrics" / "experiments").as_posix()
-        anchor = re.sub(r"[^\w\s-]", "", name.split("/")[0]).strip().lower()
-        label = name.split("/")[0]
-        runs.append((f"`{label}`", f"[experiments](experiments.md#{anchor})", directory))
-    for label, page, directory in runs:
+        name = directory.relative_to(root / "metrics" / "experiments").as_posix().split("/")[0]
+        anchor = re.sub(r"[^\w\s-]", "", name).strip().lower()
+        changed_path = directory / "params_changed.json"
+        changed = _read_json(changed_path).get("changed", {}) if changed_path.exists() else {}
+        # no run_tasks change: the export folder is named after its task
+        tasks = changed.get("run_tasks") or [t for t in TASK_PAGES if t in name] or ["?"]
+        method = changed.get("generate.method") or next(
+            (v for k, v in changed.items() if k.endswith(".method")), "default"
+        )
+        what = f"`{', '.join(tasks)}`, `{method}`"
+        runs.append((f"[{name}](experiments.md#{anchor})", what, directory))
+    for label, what, directory in runs:
         evaluation = _read_json(directory / "eval.json")
         key, _metric, decimals = _score_key(evaluation)
         student = evaluation.get("student", {})
@@ -935,7 +940,7 @@ def summary_table(root: Path) -> str:
                 if not c
                 else f"{_ci(_delta(c), c['ci_low'], c['ci_high'], decimals, '+')} {c['verdict']}"
             )
-        lines.append(f"| {label} | {page} | 1 | {score} | {cells[0]} | {cells[1]} |")
+        lines.append(f"| {label} | {what} | 1 | {score} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
 
