@@ -562,14 +562,19 @@ def metrics_page(root: Path) -> str:
         for example in examples:
             for path, value in _flatten(_load_any(root / example)):
                 values.setdefault(path, value)
+        listed: set[str] = set()
         for pattern, description, paths in fields:
             example_value = values[paths[0]] if paths else None
             names = _wildcard_values(pattern, paths)
-            extra = f" ({', '.join(names)})" if names else ""
+            prefix = pattern[: pattern.rfind(">") + 1]
+            extra = ""
+            if names and prefix not in listed:  # each wildcard's names once
+                listed.add(prefix)
+                extra = f" ({', '.join(names)})"
             shown = pattern.replace("<", "&lt;").replace(">", "&gt;")
             lines.append(
                 f"| <code>{shown}</code> | {_cell(example_value, 40)} "
-                f"| {_text(description)}{_text(extra)} |"
+                f"| {_text(description)}{extra.replace('|', chr(92) + '|')} |"
             )
         lines += ["", "Examples from: " + ", ".join(f"`{e}`" for e in examples), ""]
     return "\n".join(lines).rstrip() + "\n"
