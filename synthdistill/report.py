@@ -56,16 +56,23 @@ def _ms(value: float | None) -> str:
 def task_report(task: str, root: Path = Path(".")) -> str:
     """The Markdown report of one task's last run."""
     metrics_dir = root / "metrics" / task
-    evaluation = _read(metrics_dir / "eval.json")
-    if evaluation is None:
+    if not (metrics_dir / "eval.json").exists():
         raise DataError(
             f"{metrics_dir / 'eval.json'}: not found; run the pipeline for task '{task}' "
             "first (dvc repro, or dvc exp run)"
         )
+    return run_report(metrics_dir, f"### {task}")
+
+
+def run_report(metrics_dir: Path, heading: str) -> str:
+    """The Markdown report of the run whose metrics are in ``metrics_dir``."""
+    evaluation = _read(metrics_dir / "eval.json")
+    if evaluation is None:
+        raise DataError(f"{metrics_dir / 'eval.json'}: not found")
     key, metric, decimals = _score_key(evaluation)
     latency = _read(metrics_dir / "runtime" / "latency.json") or {}
     teacher_runtime = _read(metrics_dir / "runtime" / "teacher_prompting.json") or {}
-    lines = [f"### {task}", ""]
+    lines = [heading, ""]
     lines += [
         f"| system | training rows | {metric} [95% CI] | n test | latency, batch 1 |",
         "|---|---|---|---|---|",

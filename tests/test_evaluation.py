@@ -100,3 +100,45 @@ def test_a_gold_baseline_short_of_rows_says_unequal_sizes(tmp_path: Path) -> Non
         "better (unequal sizes: gold_student got 24 of the 44 rows it matches)"
     )
     assert metrics["comparisons"]["student_vs_seed_student"]["verdict"] == "better"
+
+
+def test_headroom_pairs_the_teacher_with_the_seeds_only_student(models: dict[str, Path]) -> None:
+    metrics, _, _ = evaluate_task(LABELS, TEST, models, None, latency_examples=1)
+    assert "headroom" not in metrics  # no teacher rows: nothing to compare
+    # a teacher that answers every row right, and one that answers every row wrong
+    right = [{"id": r["id"], "prediction": r["label"]} for r in TEST]
+    wrong = [{"id": r["id"], "prediction": LABELS[1 - LABELS.index(r["label"])]} for r in TEST]
+    ahead, _, _ = evaluate_task(LABELS, TEST, models, right, latency_examples=1)
+    behind, _, _ = evaluate_task(LABELS, TEST, models, wrong, latency_examples=1)
+    seeds_f1 = ahead["seed_student"]["macro_f1"]
+    assert ahead["headroom"]["n"] == 4
+    assert ahead["headroom"]["teacher_minus_seed_student"] == pytest.approx(1 - seeds_f1, abs=2e-4)
+    assert behind["headroom"]["teacher_minus_seed_student"] == pytest.approx(-seeds_f1, abs=2e-4)
+    for gap in (ahead["headroom"], behind["headroom"]):
+        assert gap["ci_low"] <= gap["teacher_minus_seed_student"] <= gap["ci_high"]
+        assert "seeds-only student" in gap["text"] and "on the 4 test rows" in gap["text"]
+    assert ahead["headroom"]["verdict"] != "teacher behind"
+    assert behind["headroom"]["verdict"] != "teacher ahead"
+
+
+def test_headroom_verdicts_read_the_interval() -> None:
+    from synthdistill.evaluation import headroom
+
+    ahead = headroom(
+        {"macro_f1_delta": 0.2, "ci_low": 0.1, "ci_high": 0.3, "verdict": "better"}, 40, "macro-F1"
+    )
+    behind = headroom(
+        {"delta": -0.2, "ci_low": -0.3, "ci_high": -0.1, "verdict": "worse"}, 40, "ROUGE-L"
+    )
+    unclear = headroom(
+        {"macro_f1_delta": 0.0, "ci_low": -0.1, "ci_high": 0.1, "verdict": "within noise"},
+        40,
+        "macro-F1",
+    )
+    assert (ahead["verdict"], behind["verdict"], unclear["verdict"]) == (
+        "teacher ahead",
+        "teacher behind",
+        "unclear",
+    )
+    assert "+0.200 [+0.100, +0.300] macro-F1" in ahead["text"] and "can add" in ahead["text"]
+    assert "unlikely to add label knowledge" in behind["text"] and "ROUGE-L" in behind["text"]
