@@ -8,7 +8,7 @@ gap, macro-F1 of each) and latency at batch 1 (``--single`` texts, one call each
 batch 32 (the whole test set in calls of 32 texts; tokenisation included, as in
 ``synthdistill predict``). torch and onnxruntime get the same thread count and take turns
 each repeat, so a change of machine load hits both; the load average is recorded. Writes
-bench/results/onnx_speed.json and docs/results/onnx-benchmark.md.
+bench/results/onnx_speed.json and docs/benchmarks/onnx.md.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--single", type=int, default=100, help="texts timed at batch 1")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/onnx_speed.json")
-    p.add_argument("--markdown", type=Path, default=ROOT / "docs/results/onnx-benchmark.md")
+    p.add_argument("--markdown", type=Path, default=ROOT / "docs/benchmarks/onnx.md")
     args = p.parse_args()
     if not args.student.exists() or not args.test.exists():
         raise SystemExit(f"missing {args.student} or {args.test}: run `make repro` first")
