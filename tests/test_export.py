@@ -9,7 +9,6 @@ from pathlib import Path
 import datasets
 import pytest
 import yaml
-from synthdistill.export_model import ExportedModel
 
 from synthdistill.errors import DataError
 from synthdistill.export import (
@@ -20,6 +19,7 @@ from synthdistill.export import (
     model_card,
     write_card,
 )
+from synthdistill.export_model import ExportedModel
 from synthdistill.io import write_json, write_jsonl
 from synthdistill.params import GenerateParams, TaskParams
 
