@@ -4,8 +4,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from synthdistill.export_model import export_model
-
 from synthdistill.export import (
     Provenance,
     RunFiles,
@@ -14,6 +12,7 @@ from synthdistill.export import (
     model_card,
     write_card,
 )
+from synthdistill.export_model import export_model
 from synthdistill.params import load_generate, load_section, load_task
 from synthdistill.stage import log, parser, run
 
@@ -31,12 +30,14 @@ def main() -> None:
     task = load_task(args.task, args.params)
     choice = load_section("export", args.params).student
     teacher = load_section("teacher", args.params)
+    student = task.student or load_section("train", args.params).student
     prov = Provenance(
         args.task,
         task,
         task.teacher_model or teacher.model,
         teacher.backend,
         load_generate(args.task, args.params),
+        student,
     )
     run_files = RunFiles.read(args.metrics)
     rejected = dict(item.split("=", 1) for item in args.rejected)
@@ -51,7 +52,10 @@ def main() -> None:
             staging / "dataset",
         )
         write_card(staging / "dataset", dataset_card(prov, run_files, summary))
-        exported = export_model(args.student, staging / "model")
+        # the snippet names the folder where the model ends up, not the staging one
+        exported = export_model(
+            args.student, staging / "model", snippet_dir=str(args.out / "model")
+        )
         write_card(staging / "model", model_card(prov, run_files, exported, choice, summary))
         for name in ("dataset", "model"):
             shutil.rmtree(args.out / name, ignore_errors=True)

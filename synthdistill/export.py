@@ -61,6 +61,18 @@ SOURCE_LICENCES = {
     "file": "Your own file: its licence is yours to state before sharing.",
     "hf": "A Hugging Face dataset: see that dataset's card for its licence.",
 }
+# Student base models the project packages: their hub id (card metadata) and licence.
+BASE_MODELS = {
+    "minilm-l6": ("sentence-transformers/all-MiniLM-L6-v2", "Apache-2.0"),
+    "e5-linear": ("intfloat/multilingual-e5-small", "MIT"),
+}
+# What each export format is, in words (export_model's format names).
+FORMATS = {
+    "hf-encoder+onnx": "fine-tuned encoder (transformers folder, with an ONNX copy in onnx/)",
+    "e5-linear-head": "frozen multilingual-e5-small embeddings + logistic regression "
+    "(weights in head.json, no pickle)",
+    "tfidf-linear-head": "TF-IDF + logistic regression (weights in head.json, no pickle)",
+}
 TEACHER_LICENCE = (
     "Synthetic rows were written by the teacher model named above; the packaged Qwen2.5 "
     "teachers are Apache-2.0 upstream. Check the terms of any other teacher you use."
@@ -107,6 +119,7 @@ class Provenance:
     teacher: str  # model name as params give it
     backend: str
     generate: GenerateParams
+    student: str  # the student kind/base as params give it (train.student or the task's)
 
     def teacher_line(self) -> str:
         asset = REGISTRY.get(self.teacher)
@@ -215,14 +228,12 @@ def dataset_card(prov: Provenance, run: RunFiles, summary: DatasetSummary) -> st
         "task_categories": ["text-classification"],
         "tags": ["synthdistill", "synthetic", f"method-{gen.method}"],
         "size_categories": ["n<1K" if summary.kept < 1000 else "1K<n<10K"],
-        "configs": [
+        "configs": [  # two tables with their own columns: two configs
+            {"config_name": "default", "data_files": [{"split": "train", "path": "train.parquet"}]},
             {
-                "config_name": "default",
-                "data_files": [
-                    {"split": "train", "path": "train.parquet"},
-                    {"split": "rejected", "path": "rejected.parquet"},
-                ],
-            }
+                "config_name": "rejected",
+                "data_files": [{"split": "train", "path": "rejected.parquet"}],
+            },
         ],
     }
     lines = [
@@ -237,9 +248,9 @@ def dataset_card(prov: Provenance, run: RunFiles, summary: DatasetSummary) -> st
         "```python",
         "from datasets import load_dataset",
         "",
-        'data = load_dataset("parquet", data_files={"train": "train.parquet", '
-        '"rejected": "rejected.parquet"})',
-        'print(data["train"].features["label"].names)',
+        'kept = load_dataset("parquet", data_files="train.parquet", split="train")',
+        'rejected = load_dataset("parquet", data_files="rejected.parquet", split="train")',
+        'print(kept.features["label"].names, rejected.unique("reason"))',
         "```",
         "",
         "## Labels",
@@ -366,6 +377,8 @@ def model_card(
     if not isinstance(system, dict) or "macro_f1" not in system:
         raise DataError(f"eval.json has no '{key}' scores: evaluate the student before export")
     name = f"synthdistill-{prov.task_name}-{choice}"
+    hub_id, base_licence = BASE_MODELS.get(prov.student, (None, "see its own licence"))
+    base = f"`{prov.student}` ({hub_id or exported.base_model})"
     meta: dict[str, Any] = {
         "language": [task.language],
         "license": "other",
@@ -377,17 +390,18 @@ def model_card(
             "synthetic-data",
             f"method-{prov.generate.method}",
         ],
-        "base_model": exported.base_model,
+        **({"base_model": hub_id} if hub_id else {}),
         "model-index": _model_index(name, prov.task_name, system),
     }
     seeds = run.split.get("splits", {}).get("seed", "")
     lines = [
         f"# {name}",
         "",
-        f"A {exported.format} text classifier for the task `{prov.task_name}`: "
-        f"{task.description.strip()}",
+        f"A text classifier for the task `{prov.task_name}`: {task.description.strip()}",
         "",
         f"Labels ({len(exported.labels)}): " + ", ".join(f"`{x}`" for x in exported.labels),
+        "",
+        f"Format: {FORMATS.get(exported.format, exported.format)}; base model {base}.",
         "",
         "## Use it",
         "",
@@ -412,7 +426,7 @@ def model_card(
         ),
         "## Training data",
         "",
-        f"Base model: `{exported.base_model}`. Trained on "
+        "Trained on "
         + {
             "student": f"{summary.kept} synthetic rows",
             "plus_seeds": f"{summary.kept} synthetic rows plus the {seeds} labelled seeds",
@@ -436,7 +450,7 @@ def model_card(
         "## Licence notes",
         "",
         f"- source texts: {SOURCE_LICENCES.get(task.data.source, 'not stated')}",
-        f"- base model `{exported.base_model}`: see its own licence.",
+        f"- base model {base}: {base_licence}.",
         f"- synthetic rows: {TEACHER_LICENCE}",
         "",
     ]

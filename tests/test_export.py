@@ -110,7 +110,7 @@ def run(tmp_path: Path) -> tuple[Path, dict[str, Path], RunFiles]:
 
 
 def _provenance() -> Provenance:
-    return Provenance("tickets", TASK, "qwen2.5-0.5b-instruct", "llamacpp", GENERATE)
+    return Provenance("tickets", TASK, "qwen2.5-0.5b-instruct", "llamacpp", GENERATE, "minilm-l6")
 
 
 def test_the_dataset_loads_with_class_labels_and_every_rejected_row_has_its_reason(
@@ -119,10 +119,12 @@ def test_the_dataset_loads_with_class_labels_and_every_rejected_row_has_its_reas
     kept, rejected, _ = run
     out = tmp_path / "dataset"
     summary = export_dataset(TASK, kept, rejected, out)
-    data = datasets.load_dataset(
-        "parquet",
-        data_files={"train": str(out / "train.parquet"), "rejected": str(out / "rejected.parquet")},
-    )
+    data = {
+        split: datasets.load_dataset(
+            "parquet", data_files=str(out / f"{split}.parquet"), split="train"
+        )
+        for split in ("train", "rejected")
+    }
     assert data["train"].features["label"].names == ["billing", "bug"]
     assert data["train"]["label"] == [0, 1, 1, 0, 1]
     assert json.loads(data["train"]["lineage"][0])["teacher_call"] == "abc"
@@ -150,7 +152,7 @@ def test_the_dataset_card_says_teacher_method_budget_and_drops_from_the_files(
     assert "method: `zerogen` (docs/methods.md); budget: 7 teacher calls" in card
     assert "7 calls, 1,234 prompt + 321 completion tokens" in card
     assert "| preprocess: too_short | 2 |" in card and "| generate: truncated | 1 |" in card
-    assert "labelgen_user_zeroshot" in card and "{" in card  # the template's text is quoted
+    assert "labelgen_user_zeroshot" in card and "$label_description" in card  # template text
     assert "Your own file" in card  # the source's licence note
 
 
@@ -186,3 +188,16 @@ def test_a_student_that_was_not_evaluated_has_no_card(
     bare = RunFiles({"n_test": 30}, files.quality, files.usage, files.split)
     with pytest.raises(DataError, match="student_plus_seeds"):
         model_card(_provenance(), bare, exported, "plus_seeds", summary)
+
+
+def test_the_dataset_folder_loads_by_its_card_configs(
+    run: tuple[Path, dict[str, Path], RunFiles], tmp_path: Path
+) -> None:
+    kept, rejected, files = run
+    out = tmp_path / "dataset"
+    summary = export_dataset(TASK, kept, rejected, out)
+    write_card(out, dataset_card(_provenance(), files, summary))
+    rows = datasets.load_dataset(str(out), split="train")
+    dropped = datasets.load_dataset(str(out), "rejected", split="train")
+    assert rows.features["label"].names == ["billing", "bug"] and len(rows) == 5
+    assert len(dropped) == 3 and set(dropped["stage"]) == {"generate", "preprocess"}

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from sklearn.metrics import f1_score
 from snippet_runner import run_snippet
 
 from synthdistill.cli import main
+from synthdistill.export import SHIPPABLE
 from synthdistill.export_model import ExportedModel, export_model
 from synthdistill.exported import OnnxClassifier
 from synthdistill.io import read_jsonl
+from synthdistill.params import load_section
 from synthdistill.students import load_student
 
 pytestmark = pytest.mark.integration
@@ -104,3 +107,29 @@ def test_onnx_equals_torch_on_the_bbc_news_test_set(
     assert onnx.labels == student.labels
     assert (got.argmax(axis=1) == reference.argmax(axis=1)).all()
     assert np.abs(got - reference).max() < 1e-4
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_the_export_stage_s_model_and_card_match_eval_json(task: str, tmp_path: Path) -> None:
+    """exports/<task>/model (stage export): its predictions and its card's numbers are
+    eval.json's for the shipped student (export.student)."""
+    model_dir = ROOT / "exports" / task / "model"
+    if not model_dir.is_dir():
+        pytest.skip("needs stage export's output (make repro)")
+    key = SHIPPABLE[load_section("export", ROOT / "params.yaml").student][1]
+    scores = json.loads((ROOT / "metrics" / task / "eval.json").read_text())[key]
+    out = tmp_path / "pred.jsonl"
+    test = ROOT / "data" / task / "test.jsonl"
+    assert main(["predict", str(model_dir), str(test), "--out", str(out)]) == 0
+    assert macro_f1(task, [row["label"] for row in read_jsonl(out)]) == scores["macro_f1"]
+    texts = [row["text"] for row in read_jsonl(test)]
+    snippet = (model_dir / "snippet.py").read_text(encoding="utf-8")
+    snippet = snippet.replace(repr(f"exports/{task}/model"), repr(str(model_dir)))
+    report = run_snippet(snippet, texts, tmp_path / "run")
+    assert macro_f1(task, report["labels"]) == scores["macro_f1"]
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    meta = yaml.safe_load(card.split("---\n")[1])
+    reported = meta["model-index"][0]["results"][0]["metrics"][0]["value"]
+    assert reported == scores["macro_f1"]
+    low, high = scores["macro_f1_ci_low"], scores["macro_f1_ci_high"]
+    assert f"{scores['macro_f1']:.3f} [{low:.3f}, {high:.3f}]" in card
