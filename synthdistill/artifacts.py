@@ -84,8 +84,10 @@ def write_artifacts(root: Path = Path(".")) -> Path:
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     document = yaml.load(path.read_text(encoding="utf-8"))
+    first = "artifacts" not in document  # a rewrite keeps the comment the first write put
     document["artifacts"] = artifact_entries(root)
-    document.yaml_set_comment_before_after_key("artifacts", before=GENERATED, indent=0)
+    if first:
+        document.yaml_set_comment_before_after_key("artifacts", before=GENERATED, indent=0)
     text = io.StringIO()
     yaml.dump(document, text)
     write_text(path, text.getvalue())

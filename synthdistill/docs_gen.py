@@ -277,6 +277,19 @@ METRICS_FILES: list[tuple[str, list[str], str, list[tuple[str, str]]]] = [
         "an untuned LM (`student_zero_shot`, `student_few_shot`) or `teacher_prompting`.",
         [
             ("n_test", "test rows of the task (classification)"),
+            (
+                "headroom.teacher_minus_seed_student",
+                "teacher prompting minus the seeds-only student, paired on the test rows the "
+                "teacher answered (macro-F1, or ROUGE-L for generation tasks)",
+            ),
+            ("headroom.ci_low", "lower end of that difference's paired bootstrap 95% CI"),
+            ("headroom.ci_high", "upper end of that difference's paired bootstrap 95% CI"),
+            (
+                "headroom.verdict",
+                "`teacher ahead` / `teacher behind` when the CI excludes 0, else `unclear`: "
+                "whether a teacher can add label knowledge to what the seeds already give",
+            ),
+            ("headroom.text", "the verdict in one plain sentence (evaluate's log, report)"),
             ("comparisons.<comparison>.macro_f1_delta", "paired macro-F1 difference a - b"),
             (
                 "comparisons.<comparison>.delta",
@@ -1185,10 +1198,39 @@ def pages(root: Path = Path(".")) -> dict[str, Callable[[], str]]:
     return out
 
 
+ONNX_BEGIN = "<!-- onnx:begin (generated from bench/results/onnx_speed.json) -->"
+ONNX_END = "<!-- onnx:end -->"
+
+
+def onnx_summary(root: Path) -> str:
+    """README's ONNX line: parity and speed-up of the exported encoder, from the bench."""
+    data = json.loads((root / "bench/results/onnx_speed.json").read_text(encoding="utf-8"))
+    setup, parity, lat = data["setup"], data["parity"], data["latency"]
+    torch_ms, onnx_ms = lat["torch"], lat["onnxruntime"]
+    return (
+        f"ONNX vs torch, the bbc_news encoder student ({setup['cores']} cores, "
+        f"{setup['cpu']}, {setup['threads']} threads): same label on "
+        f"{parity['same_label']}/{parity['n']} test texts, probabilities within "
+        f"{parity['max_abs_prob_diff']:.1e}; batch 1 {torch_ms['batch1_ms_median']:.1f} -> "
+        f"{onnx_ms['batch1_ms_median']:.1f} ms "
+        f"({torch_ms['batch1_ms_median'] / onnx_ms['batch1_ms_median']:.2f}x), batch 32 "
+        f"{torch_ms['batch32_ms_median']:.0f} -> {onnx_ms['batch32_ms_median']:.0f} ms "
+        f"({torch_ms['batch32_ms_median'] / onnx_ms['batch32_ms_median']:.2f}x) "
+        "([benchmark](docs/benchmarks/onnx.md), `make bench`)."
+    )
+
+
+def _fill(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.index(begin), text.index(end)
+    return text[: start + len(begin)] + "\n" + body + text[stop:]
+
+
 def readme_text(root: Path) -> str:
     text = (root / "README.md").read_text(encoding="utf-8")
-    start, end = text.index(README_BEGIN), text.index(README_END)
-    return text[: start + len(README_BEGIN)] + "\n" + report(README_TASKS, root) + text[end:]
+    text = _fill(text, README_BEGIN, README_END, report(README_TASKS, root))
+    if ONNX_BEGIN in text:
+        text = _fill(text, ONNX_BEGIN, ONNX_END, onnx_summary(root) + "\n")
+    return text
 
 
 def stale(root: Path = Path(".")) -> list[str]:

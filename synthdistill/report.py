@@ -109,6 +109,11 @@ def run_report(metrics_dir: Path, heading: str) -> str:
                 f"[{low:+.{decimals}f}, {high:+.{decimals}f}] | {comparison['verdict']} |"
             )
     lines += ["", *_data_lines(metrics_dir), "", _verdict(evaluation, decimals)]
+    if isinstance(evaluation.get("headroom"), dict):  # teacher vs seeds: can a teacher help?
+        lines += [
+            "",
+            f"**Headroom** ({evaluation['headroom']['verdict']}): {evaluation['headroom']['text']}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -42,3 +42,18 @@ def test_dvc_lists_the_artifacts() -> None:
     assert {name for name in listed if name.endswith("-model")} == {
         artifact_name(task, "model") for task in load_raw(REPO / "params.yaml")["run_tasks"]
     }
+
+
+def test_writing_the_section_twice_changes_nothing(tmp_path: Path) -> None:
+    import shutil
+
+    from synthdistill.artifacts import write_artifacts
+
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    shutil.copytree(REPO / "metrics", tmp_path / "metrics")
+    write_artifacts(tmp_path)
+    once = (tmp_path / "dvc.yaml").read_text(encoding="utf-8")
+    write_artifacts(tmp_path)
+    assert (tmp_path / "dvc.yaml").read_text(encoding="utf-8") == once
+    assert once == (REPO / "dvc.yaml").read_text(encoding="utf-8")

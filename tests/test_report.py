@@ -48,3 +48,11 @@ def test_readme_holds_the_report_of_the_committed_run() -> None:
         "README's report differs from `synthdistill report --task bbc_news --task ja_news`: "
         "regenerate it (python -m synthdistill.report --readme)"
     )
+
+
+@pytest.mark.parametrize("task", ["bbc_news", "ja_news"])
+def test_the_report_states_the_headroom_of_eval_json(task: str) -> None:
+    evaluation = json.loads((REPO / f"metrics/{task}/eval.json").read_text())
+    assert "headroom" in evaluation, "eval.json carries the teacher-vs-seeds headroom"
+    headroom = evaluation["headroom"]
+    assert f"**Headroom** ({headroom['verdict']}): {headroom['text']}" in task_report(task, REPO)
