@@ -98,8 +98,13 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Machine: {setup['cpu']}, {setup['cores']} cores; {setup['threads']} threads for "
         f"torch and onnxruntime each; load average {setup['loadavg_before'][0]} before, "
-        f"{setup['loadavg_after'][0]} after (other processes shared the cores: times are "
-        "noisy, the ratio less so since both take turns).",
+        f"{setup['loadavg_after'][0]} after"
+        + (
+            " (other processes shared the cores: times are noisy, the ratio less so since "
+            "both take turns)."
+            if max(setup["loadavg_before"][0], setup["loadavg_after"][0]) > setup["threads"]
+            else " (no more than the bench's own threads: a quiet machine)."
+        ),
         f"Versions: torch {setup['torch']}, onnxruntime {setup['onnxruntime']}, transformers "
         f"{setup['transformers']}, Python {setup['python']}.",
         "",
