@@ -238,6 +238,25 @@ def _onnx_export(model: Any, tokenizer: Any, path: Path) -> None:
             external_data=False,
             verbose=False,
         )
+    _strip_debug_info(path)
+
+
+# Per-node debug metadata the dynamo exporter writes: the Python stack trace holds the
+# absolute paths of this checkout and its venv, so the same model exported from another
+# folder would differ byte for byte (dvc.lock would not reproduce).
+DEBUG_METADATA = ("pkg.torch.onnx.stack_trace",)
+
+
+def _strip_debug_info(path: Path) -> None:
+    """Drop path-bearing debug metadata from the saved graph (the computation is kept)."""
+    import onnx
+
+    graph = onnx.load(str(path))
+    for node in graph.graph.node:
+        kept = [p for p in node.metadata_props if p.key not in DEBUG_METADATA]
+        del node.metadata_props[:]
+        node.metadata_props.extend(kept)
+    onnx.save(graph, str(path))
 
 
 # --- linear students ------------------------------------------------------------------------
