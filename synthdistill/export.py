@@ -177,7 +177,7 @@ def export_dataset(
     dropped: list[dict[str, str]] = []
     counts: Counter[str] = Counter()
     for stage, path in rejected.items():
-        for row in read_jsonl(path, required=("reason",)):
+        for row in read_jsonl(path, required=("reason",), allow_empty=True):
             reason = str(row["reason"])
             counts[f"{stage}: {reason}"] += 1
             dropped.append(

@@ -201,3 +201,18 @@ def test_the_dataset_folder_loads_by_its_card_configs(
     dropped = datasets.load_dataset(str(out), "rejected", split="train")
     assert rows.features["label"].names == ["billing", "bug"] and len(rows) == 5
     assert len(dropped) == 3 and set(dropped["stage"]) == {"generate", "preprocess"}
+
+
+def test_a_run_that_dropped_nothing_exports_an_empty_rejected_table(
+    run: tuple[Path, dict[str, Path], RunFiles], tmp_path: Path
+) -> None:
+    kept, _, _ = run
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("")
+    out = tmp_path / "dataset"
+    summary = export_dataset(TASK, kept, {"generate": empty, "preprocess": empty}, out)
+    assert summary.rejected == {} and summary.kept == 5
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out / "rejected.parquet")  # datasets refuses a table of 0 rows
+    assert table.num_rows == 0 and "reason" in table.column_names
