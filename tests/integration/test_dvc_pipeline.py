@@ -43,6 +43,7 @@ STAGES = [
     "train_plus_seeds",
     "teacher_prompting",
     "evaluate",
+    "export",
 ]
 
 
@@ -151,6 +152,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "train_plus_seeds",
         "quality",  # label preservation loads the gold student
         "evaluate",
+        "export",  # exports the student (the student code reads it)
     }
     module.write_text(original)
     assert _stale(project) == set()
@@ -169,6 +171,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "quality",
         "teacher_prompting",
         "evaluate",
+        "export",  # the model card quotes eval.json
     }
     assert _json(project, "runtime/teacher_prompting.json")["teacher_calls"] == 1
     _commit(project, "edits")
@@ -183,6 +186,7 @@ def test_repro_and_what_each_change_reruns(project: Path) -> None:
         "train_plus_seeds",
         "quality",
         "evaluate",
+        "export",
     }
     assert _json(project, "runtime/generate.json")["teacher_calls"] == 0
     assert _json_at(project / f"models/{TASK}/student/student.json")["student"] == "e5-linear"
