@@ -73,6 +73,7 @@ def exported(
     return task, export_of(task, exports, tmp_path_factory)
 
 
+@pytest.mark.slow  # a fresh export of each committed student (make test-all)
 def test_predict_on_the_export_reproduces_eval(
     exported: tuple[str, ExportedModel], tmp_path: Path
 ) -> None:
@@ -85,6 +86,7 @@ def test_predict_on_the_export_reproduces_eval(
     assert macro_f1(task, predicted) == committed_macro_f1(task)
 
 
+@pytest.mark.slow  # a fresh export of each committed student (make test-all)
 def test_snippet_without_synthdistill_reproduces_eval(
     exported: tuple[str, ExportedModel], tmp_path: Path
 ) -> None:
@@ -94,6 +96,7 @@ def test_snippet_without_synthdistill_reproduces_eval(
     assert macro_f1(task, report["labels"]) == committed_macro_f1(task)
 
 
+@pytest.mark.slow  # a fresh export of each committed student (make test-all)
 def test_onnx_equals_torch_on_the_bbc_news_test_set(
     exports: dict[str, ExportedModel], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
