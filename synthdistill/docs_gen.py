@@ -1300,13 +1300,18 @@ def readme_text(root: Path) -> str:
     return text
 
 
-def stale(root: Path = Path(".")) -> list[str]:
-    """The generated files that differ from what the tracked files generate."""
-    out = []
+def _wanted(root: Path) -> dict[str, str]:
+    """Every generated file (path under the repository) and the text it should hold."""
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
     wanted["docs/results/index.md"] = results_index_text(root)
-    for path, text in wanted.items():
+    return wanted
+
+
+def stale(root: Path = Path(".")) -> list[str]:
+    """The generated files that differ from what the tracked files generate."""
+    out = []
+    for path, text in _wanted(root).items():
         target = root / path
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             out.append(path)
@@ -1315,10 +1320,7 @@ def stale(root: Path = Path(".")) -> list[str]:
 
 def write(root: Path = Path(".")) -> list[str]:
     written = []
-    wanted = {path: make() for path, make in pages(root).items()}
-    wanted["README.md"] = readme_text(root)
-    wanted["docs/results/index.md"] = results_index_text(root)
-    for path, text in wanted.items():
+    for path, text in _wanted(root).items():
         target = root / path
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
