@@ -45,7 +45,6 @@ from synthdistill.report import (
     _delta,
     _score_key,
     report,
-    run_report,
     task_report,
 )
 
@@ -452,7 +451,6 @@ METRICS_FILES: list[tuple[str, list[str], str, list[tuple[str, str]]]] = [
         "metrics/<task>/plots/confusion_<system>.json, annotation_confusion.json",
         [
             "metrics/bbc_news/plots/confusion_student.json",
-            "metrics/experiments/ft-ft_annotate/annotation_confusion.json",
         ],
         "Confusion matrices as `dvc plots` records: one record per test row (stage "
         "`evaluate`), or per annotated pool input (stage `generate`, annotation methods; "
@@ -480,30 +478,6 @@ METRICS_FILES: list[tuple[str, list[str], str, list[tuple[str, str]]]] = [
             ("rougeL", "the row's ROUGE-L F"),
             ("chrf", "the row's chrF"),
             ("exact_match", "1 if the answer equals the reference, else 0"),
-        ],
-    ),
-    (
-        "metrics/experiments/<name>/params_changed.json, generate_report.json",
-        [
-            "metrics/experiments/ft-ft_annotate/params_changed.json",
-            "metrics/experiments/ft-ft_annotate/generate_report.json",
-            "metrics/experiments/sg-bbc-news/generate_report.json",
-        ],
-        "`scripts/export_experiment.py`: an experiment's params against its baseline commit, "
-        "and the `generate` stage's report (`data/<task>/generate_report.json`).",
-        [
-            ("experiment", "the experiment's name"),
-            ("baseline_commit", "the commit the experiment ran on"),
-            ("changed.<param>", "params that differ from that commit's params.yaml"),
-            ("teacher_samples", "teacher replies asked for"),
-            ("parsed", "examples extracted"),
-            ("rejected.<reason>", "replies rejected while extracting, by reason"),
-            ("examples_per_reply.<count>", "replies by the number of examples extracted"),
-            ("annotation.accuracy.k", "pool inputs the teacher labelled right"),
-            ("annotation.accuracy.n", "pool inputs annotated"),
-            ("annotation.accuracy.value", "k / n"),
-            ("annotation.accuracy.ci[]", "Wilson 95% CI of k / n"),
-            ("annotation.confusion.<label>.<label>", "gold label -> the teacher's label: count"),
         ],
     ),
 ]
@@ -846,75 +820,13 @@ def _tracked_sources(metrics_dir: Path, root: Path) -> list[str]:
     return [str((metrics_dir / n).relative_to(root)) for n in names if (metrics_dir / n).exists()]
 
 
-def _experiment_dirs(root: Path) -> list[Path]:
-    base = root / "metrics" / "experiments"
-    return sorted(p.parent for p in base.rglob("eval.json"))
-
-
-def experiments_page(root: Path) -> str:
-    lines = [
-        _note("metrics/experiments/"),
-        "",
-        "# Experiments",
-        "",
-        "Each `dvc exp run` that a results section cites, exported with",
-        "`scripts/export_experiment.py` to `metrics/experiments/<name>/`. An experiment ran",
-        "on the commit it names and changed only the params listed; the default pipeline has",
-        "changed since for some of them (a later split or cleaning), so compare an",
-        "experiment with the baseline inside its own table, not with the current default",
-        "run. Each is one run (1 generation seed); every interval is a 95% bootstrap CI over",
-        "the test rows.",
-        "",
-    ]
-    for directory in _experiment_dirs(root):
-        name = directory.relative_to(root / "metrics" / "experiments").as_posix()
-        lines += [f"## {name.split('/')[0]}", "", f"`metrics/experiments/{name}/`", ""]
-        changed_path = directory / "params_changed.json"
-        if changed_path.exists():
-            changed = _read_json(changed_path)
-            settings = ", ".join(
-                f"`{k}={json.dumps(v, ensure_ascii=False)}`"
-                for k, v in changed.get("changed", {}).items()
-            )
-            lines += [
-                f"`dvc exp run` on commit `{str(changed.get('baseline_commit', '?'))[:7]}` "
-                f"with {settings or 'no params changed'}; one run.",
-                "",
-            ]
-        lines.append(run_report(directory, "").strip())
-        lines.append("")
-        generate_path = directory / "generate_report.json"
-        if generate_path.exists():
-            annotation = _read_json(generate_path).get("annotation")
-            if annotation and "accuracy" in annotation:
-                acc = annotation["accuracy"]
-                lines += [
-                    f"- the teacher's annotation of held-out pool inputs: "
-                    f"{acc['value']:.3f} [{acc['ci'][0]:.3f}, {acc['ci'][1]:.3f}] "
-                    f"({acc['k']} of {acc['n']} right; Wilson 95% CI)",
-                    "",
-                ]
-        paired_path = directory / "paired_vs_default_fewgen.json"
-        if paired_path.exists():
-            lines += [
-                "| paired across runs, same test rows | macro-F1 difference [95% CI] | verdict |",
-                "|---|---|---|",
-            ]
-            for row in _read_json(paired_path):
-                what = f"`{Path(row['a']).stem}` vs `{row['b']}` as of that commit"
-                delta = _ci(row["macro_f1_delta"], row["ci_low"], row["ci_high"], 3, "+")
-                lines.append(f"| {what} | {delta} | {row['verdict']} |")
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
 SUMMARY_BEGIN = "<!-- summary:begin (generated: python -m synthdistill.docs_gen) -->"
 SUMMARY_END = "<!-- summary:end -->"
 
 
 def summary_table(root: Path) -> str:
-    """One row per run (the committed tasks, then each experiment): what ran, the student's
-    score and the two verdicts a reader asks first."""
+    """One row per committed task run: what ran, the student's score and the two verdicts a
+    reader asks first."""
     lines = [
         "| run | task, method | runs (seeds) | student, synthetic data only [95% CI] "
         "| + seeds vs seeds only [95% CI] | synthetic vs as many real rows [95% CI] |",
@@ -926,18 +838,6 @@ def summary_table(root: Path) -> str:
             params = _lock_params(root, f"generate@{task}")
             method = _param(params, f"tasks.{task}.method") or _param(params, "generate.method")
             runs.append((f"[{task}]({task}.md)", f"`{task}`, `{method}`", root / "metrics" / task))
-    for directory in _experiment_dirs(root):
-        name = directory.relative_to(root / "metrics" / "experiments").as_posix().split("/")[0]
-        anchor = re.sub(r"[^\w\s-]", "", name).strip().lower()
-        changed_path = directory / "params_changed.json"
-        changed = _read_json(changed_path).get("changed", {}) if changed_path.exists() else {}
-        # no run_tasks change: the export folder is named after its task
-        tasks = changed.get("run_tasks") or [t for t in TASK_PAGES if t in name] or ["?"]
-        method = changed.get("generate.method") or next(
-            (v for k, v in changed.items() if k.endswith(".method")), "default"
-        )
-        what = f"`{', '.join(tasks)}`, `{method}`"
-        runs.append((f"[{name}](experiments.md#{anchor})", what, directory))
     for label, what, directory in runs:
         evaluation = _read_json(directory / "eval.json")
         key, _metric, decimals = _score_key(evaluation)
@@ -967,97 +867,6 @@ def results_index_text(root: Path) -> str:
     text = path.read_text(encoding="utf-8")
     start, end = text.index(SUMMARY_BEGIN), text.index(SUMMARY_END)
     return text[: start + len(SUMMARY_BEGIN)] + "\n" + summary_table(root) + text[end:]
-
-
-def _md_tables(path: Path) -> list[str]:
-    """The tables of a tracked Markdown metrics file (its prose is left out)."""
-    out: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("|"):
-            out.append(line)
-        elif out and out[-1] != "":
-            out.append("")
-    return out if not out or out[-1] == "" else [*out, ""]
-
-
-def curves_page(root: Path) -> str:
-    lines = [
-        _note(
-            "metrics/active_curve, metrics/fraction_curve, metrics/budget_curve, "
-            "metrics/experiments/grid.md"
-        ),
-        "",
-        "# Curves and grids",
-        "",
-        "Studies over several runs, each made on an earlier commit (the last commit that changed",
-        "its file: `git log -1 -- <file>`); prompts and cleaning have changed since for some, so",
-        "a number here is that code's, not this commit's: re-run the `make` target named to",
-        "measure this commit.",
-        "",
-        "*n seeds* is the number of generation seeds behind a mean;",
-        "a mean's CI is a t interval over those seeds, a paired difference's CI is over the",
-        "paired seeds (see [statistics](../concepts/statistics.md)).",
-        "",
-    ]
-    for task in ("bbc_news", "ja_news"):
-        path = root / "metrics" / "active_curve" / f"{task}.json"
-        if not path.exists():
-            continue
-        data = _read_json(path)
-        config = data.get("config", {})
-        lines += [
-            f"## Active vs static generation, `{task}`",
-            "",
-            f"`make active-curve` (`bench/active_curve.py`): student `{config.get('student')}`, "
-            f"{config.get('rounds')} rounds, {config.get('budget')} teacher calls; "
-            f"`metrics/active_curve/{task}.json`.",
-            "",
-            *_md_tables(root / "metrics" / "active_curve" / f"{task}.md"),
-        ]
-    fraction = root / "metrics" / "fraction_curve" / "bbc_news.md"
-    if fraction.exists():
-        lines += [
-            "## Data-fraction curve, `bbc_news` (fine-tuned teacher)",
-            "",
-            "`scripts/fraction_curve.py` over the `frac-*` and `ft-*` experiments; one run "
-            "per point; `metrics/fraction_curve/bbc_news/*.json`.",
-            "",
-            *_md_tables(fraction),
-        ]
-    budget = sorted((root / "metrics" / "budget_curve").glob("*.json"))
-    if budget:
-        lines += [
-            "## Budget curve, `bbc_news`",
-            "",
-            "`make budget-curve` (`bench/budget_curve.py`): the student's macro-F1 against "
-            "teacher calls, one run (1 seed) per point.",
-            "",
-            "| method | teacher calls | kept | student macro-F1 [95% CI] |",
-            "|---|---|---|---|",
-        ]
-        for path in budget:
-            for point in _read_json(path):
-                score = _ci(
-                    point["student_macro_f1"],
-                    point["student_macro_f1_ci_low"],
-                    point["student_macro_f1_ci_high"],
-                    3,
-                )
-                lines.append(
-                    f"| {path.stem} | {point['teacher_calls']} | {point['kept']} | {score} |"
-                )
-        lines.append("")
-    grid = root / "metrics" / "experiments" / "grid.md"
-    if grid.exists():
-        lines += [
-            "## Method grid, `bbc_news`",
-            "",
-            "`make grid GRID_BUDGET=50` then `synthdistill compare`; "
-            "`metrics/experiments/grid.md` (the per-seed rows name each experiment).",
-            "",
-            *_md_tables(grid),
-        ]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _proportion(value: Any) -> bool:
@@ -1253,8 +1062,6 @@ def pages(root: Path = Path(".")) -> dict[str, Callable[[], str]]:
         "docs/reference/params.md": lambda: params_page(root),
         "docs/reference/cli.md": lambda: cli_page(root),
         "docs/reference/metrics-files.md": lambda: metrics_page(root),
-        "docs/results/experiments.md": lambda: experiments_page(root),
-        "docs/results/curves.md": lambda: curves_page(root),
         "docs/results/artefacts.md": lambda: artefacts_page(root),
         "docs/results/headroom.md": lambda: headroom_page(root),
         "docs/benchmarks/measured.md": lambda: benchmarks_page(root),
