@@ -6,8 +6,8 @@ Clones this repository's HEAD into a temporary folder, with an empty teacher cac
 (SYNTHDISTILL_CACHE_DIR) and no virtual environment, then runs `make repro` and
 `make repro-generation` there, as a newcomer would. For each command it records the wall
 time (install included: the first builds `.venv`; pip's download cache is the machine's),
-the teacher calls that the stages' runtime files count (calls answered from the imported
-replay file are cache hits), whether `dvc status` is clean for both pipelines, and
+the teacher calls made (entries the teacher cache gained beyond the imported replay
+file: every answered call is cached), whether `dvc status` is clean for both pipelines, and
 whether every `dvc.lock` and tracked file under `data/`, `metrics/`, `models/` and
 `exports/` equals the commit's (runtime files hold wall times, so they are left out).
 Writes bench/results/fresh_clone.json. Other processes on the cores distort the times:
@@ -17,6 +17,7 @@ the load average is recorded.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from synthdistill.io import write_json
+from synthdistill.teachers.cache import TeacherCache
 
 ROOT = Path(__file__).resolve().parent.parent
+REPLAY = "replay/teacher_calls.jsonl.gz"
 COMPARED = ("data", "metrics", "models", "exports", "dvc.lock", "pipelines")
 
 
@@ -41,13 +44,13 @@ def clean_env(cache: Path) -> dict[str, str]:
     return env
 
 
-def teacher_calls(clone: Path) -> int:
-    """Teacher calls the stages made, summed over every runtime file under metrics/."""
-    total = 0
-    for path in sorted(clone.glob("metrics/**/runtime/*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        total += int(data.get("teacher_calls", 0)) if isinstance(data, dict) else 0
-    return total
+def teacher_calls(clone: Path, cache: Path) -> int:
+    """Calls the teacher answered: cache entries beyond the replay file's records."""
+    path = cache / "teacher_cache.sqlite"
+    entries = len(TeacherCache(path)) if path.exists() else 0
+    with gzip.open(clone / REPLAY, "rt", encoding="utf-8") as handle:
+        replayed = sum(1 for line in handle if line.strip())
+    return entries - replayed
 
 
 def changed_files(clone: Path) -> list[str]:
@@ -75,8 +78,10 @@ def dvc_status(clone: Path, env: dict[str, str], *target: str) -> str:
     return proc.stdout.strip()
 
 
-def run_make(clone: Path, env: dict[str, str], target: str, log: Path) -> dict[str, Any]:
-    before = teacher_calls(clone)
+def run_make(
+    clone: Path, cache: Path, env: dict[str, str], target: str, log: Path
+) -> dict[str, Any]:
+    before = teacher_calls(clone, cache) if (cache / "teacher_cache.sqlite").exists() else 0
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
         proc = subprocess.run(["make", target], cwd=clone, env=env, stdout=handle, stderr=handle)
@@ -86,7 +91,7 @@ def run_make(clone: Path, env: dict[str, str], target: str, log: Path) -> dict[s
     return {
         "command": f"make {target}",
         "minutes": round(seconds / 60, 1),
-        "teacher_calls": teacher_calls(clone) - before,
+        "teacher_calls": teacher_calls(clone, cache) - before,
         "load_average_after": round(os.getloadavg()[0], 2),
     }
 
@@ -107,14 +112,12 @@ def main() -> None:
         clone, cache = Path(tmp) / "repo", Path(tmp) / "cache"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         env = clean_env(cache)
-        runs = [run_make(clone, env, "repro", Path(tmp) / "repro.log")]
+        runs = [run_make(clone, cache, env, "repro", Path(tmp) / "repro.log")]
         if not args.skip_generation:
-            runs.append(run_make(clone, env, "repro-generation", Path(tmp) / "gen.log"))
+            runs.append(run_make(clone, cache, env, "repro-generation", Path(tmp) / "gen.log"))
         results["runs"] = runs
         results["dvc_status_default"] = dvc_status(clone, env)
-        results["dvc_status_generation"] = dvc_status(
-            clone, env, "pipelines/generation/dvc.yaml"
-        )
+        results["dvc_status_generation"] = dvc_status(clone, env, "pipelines/generation/dvc.yaml")
         results["changed_tracked_files"] = changed_files(clone)
     write_json(ROOT / "bench" / "results" / "fresh_clone.json", results)
     print(json.dumps(results, indent=1))

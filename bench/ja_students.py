@@ -1,187 +1,235 @@
-"""Which student should ja_news default to? Every student on real labelled Japanese data.
+"""Which student should ja_news default to? Every candidate on real labelled Japanese data.
 
-    .venv/bin/python bench/ja_students.py [--students tfidf,e5-linear,minilm-l6] [--seeds 3]
+    .venv/bin/python bench/ja_students.py [--students tfidf,e5-linear,minilm-l6,gemma3-270m]
+                                          [--probes gemma3-270m,qwen2.5-0.5b-instruct]
 
-Training sets (data/ja_news, written by `dvc repro prepare@ja_news` or
-`python stages/prepare.py --task ja_news --out-dir data/ja_news`): the seed set (32), and
-gold pool examples: samples matched to 32 and 48 examples (4 and 6 per label, one per
-``--seeds`` sampling seed) and the whole pool. Each student is trained with params.yaml's
-train section through ``train_student`` (the train stage's path) and scored on test.jsonl
-(macro-F1, accuracy). Training time is the wall time of ``train_student`` (model load and
-save included); latency is measured once per student, on its whole-pool model. Other
-processes on the cores distort the times: the load average is recorded.
-Writes bench/results/ja_students.json and prints markdown tables.
+Training sets (data/ja_news, written by `dvc repro prepare@ja_news`): the seed set and
+*all real*: the seeds plus the whole pool with its gold labels, the most labelled data
+the task has, i.e. each candidate's ceiling. Two kinds of candidate:
+
+* **student kinds** (``--students``): trained through ``train_student`` with params.yaml's
+  train and lm sections (the train stage's path); a packaged GGUF chat model name is the
+  LM classifier (LoRA-tuned to answer with the label name);
+* **probes** (``--probes``, not student kinds): frozen mean-pooled hidden states of a
+  packaged causal LM (its middle and last layer) + standardised logistic regression,
+  asking whether a bigger multilingual model's features would carry a ja_news student.
+
+Each is scored on test.jsonl: macro-F1 with its 95% bootstrap CI over the test rows.
+Training time is the wall time of the fit (model load included); latency (ms a sentence,
+batch 1 median and batched) is measured on the all-real model. Other processes on the
+cores distort the times: the load average is recorded.
+Writes bench/results/ja_students.json and prints a markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from synthdistill.io import read_jsonl, write_json
+from synthdistill.lm.model import load_lm
 from synthdistill.metrics.classification import classification_report, measure_latency
+from synthdistill.metrics.stats import bootstrap_ci
 from synthdistill.params import load_section, load_task
-from synthdistill.sampling import sample_like
-from synthdistill.students import check_student, load_student, train_student
+from synthdistill.students import check_student, is_lm, load_student, train_student
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK = "ja_news"
-LATENCY_TEXTS = 32
-
-
-def training_sets(
-    seed_rows: list[dict[str, Any]], pool: list[dict[str, Any]], labels: list[str], seeds: int
-) -> list[tuple[str, int | None, list[dict[str, Any]]]]:
-    """(name, sampling seed or None, rows) for every training set."""
-    sets: list[tuple[str, int | None, list[dict[str, Any]]]] = [("seed", None, seed_rows)]
-    for per_label in (4, 6):
-        like = [{"label": label} for label in labels for _ in range(per_label)]
-        name = f"gold-{per_label * len(labels)}"
-        sets += [(name, seed, sample_like(pool, like, seed)) for seed in range(seeds)]
-    return [*sets, ("gold-all", None, pool)]
+LATENCY_TEXTS = 16
+Predict = Callable[[list[str]], Sequence[str]]
 
 
 def directory_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 2)
 
 
-def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (training set, student): means over sampling seeds, with the range."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for run in runs:
-        groups.setdefault((run["train_set"], run["student"]), []).append(run)
-    rows = []
-    for (train_set, student), items in groups.items():
-        f1 = [item["macro_f1"] for item in items]
-        rows.append(
-            {
-                "train_set": train_set,
-                "n_train": items[0]["n_train"],
-                "student": student,
-                "runs": len(items),
-                "macro_f1": round(statistics.mean(f1), 4),
-                "macro_f1_range": [min(f1), max(f1)],
-                "accuracy": round(statistics.mean(item["accuracy"] for item in items), 4),
-                "train_seconds": round(statistics.mean(item["train_seconds"] for item in items), 1),
-            }
-        )
-    return rows
+class HiddenStates:
+    """Mean-pooled hidden states of a packaged causal LM: (middle layer, last layer)."""
+
+    def __init__(self, name: str) -> None:
+        self.lm = load_lm(name)
+        self.lm.model.eval()
+
+    @torch.no_grad()
+    def __call__(self, texts: Sequence[str], batch_size: int = 8) -> dict[str, np.ndarray]:
+        tok = self.lm.tokenizer
+        tok.padding_side = "right"
+        out: dict[str, list[np.ndarray]] = {"mid": [], "last": []}
+        for start in range(0, len(texts), batch_size):
+            batch = tok(list(texts[start : start + batch_size]), return_tensors="pt",
+                        padding=True, truncation=True, max_length=128)  # fmt: skip
+            states = self.lm.model(**batch, output_hidden_states=True).hidden_states
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            for key, layer in (("mid", len(states) // 2), ("last", -1)):
+                pooled = (states[layer] * mask).sum(1) / mask.sum(1)
+                out[key].append(pooled.float().numpy())
+        return {key: np.concatenate(parts) for key, parts in out.items()}
 
 
-def markdown(summary: list[dict[str, Any]], latency: dict[str, dict[str, Any]]) -> str:
+def fit_probe(features: np.ndarray, labels: list[str]) -> Any:
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=0.1))
+    return model.fit(features, labels)
+
+
+def probe_predict(encoder: HiddenStates, head: Any, layer: str, texts: list[str]) -> Any:
+    return head.predict(encoder(texts)[layer])
+
+
+def score(
+    candidate: str, kind: str, train_set: str, n_train: int, gold: list[str],
+    pred: Sequence[str], labels: list[str], seconds: float,
+) -> dict[str, Any]:  # fmt: skip
+    report = classification_report(gold, list(pred), labels)
+    ci = bootstrap_ci(gold, list(pred), labels)
+    row = {
+        "candidate": candidate,
+        "kind": kind,
+        "train_set": train_set,
+        "n_train": n_train,
+        "macro_f1": round(report["macro_f1"], 4),
+        "macro_f1_ci": [ci["macro_f1_ci_low"], ci["macro_f1_ci_high"]],
+        "accuracy": round(report["accuracy"], 4),
+        "train_seconds": round(seconds, 1),
+        "load1": round(os.getloadavg()[0], 2),
+    }
+    print(row, file=sys.stderr, flush=True)
+    return row
+
+
+def markdown(rows: list[dict[str, Any]], latency: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "| training set | n | student | macro-F1 | accuracy | train s |",
+        "| candidate | kind | seeds only: macro-F1 [95% CI] | all real: macro-F1 [95% CI] "
+        "| ms/sentence, batch 1 | ms/sentence, batched |",
         "|---|---|---|---|---|---|",
     ]
-    for row in summary:
-        f1 = f"{row['macro_f1']:.3f}"
-        if row["runs"] > 1:
-            low, high = row["macro_f1_range"]
-            f1 += f" ({low:.3f}–{high:.3f})"
+    by: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by.setdefault(row["candidate"], {})[row["train_set"]] = row
+    for candidate, sets in by.items():
+        cells = []
+        for name in ("seeds", "all_real"):
+            r = sets.get(name)
+            cells.append(
+                "" if r is None else
+                f"{r['macro_f1']:.3f} [{r['macro_f1_ci'][0]:.3f}, {r['macro_f1_ci'][1]:.3f}] "
+                f"(n={r['n_train']})"
+            )  # fmt: skip
+        lat = latency.get(candidate, {})
+        one = lat.get("latency_ms_batch1_median")
+        many = lat.get("latency_ms_batched_per_example")
+        kind = next(iter(sets.values()))["kind"]
         lines.append(
-            f"| {row['train_set']} | {row['n_train']} | {row['student']} | {f1} | "
-            f"{row['accuracy']:.3f} | {row['train_seconds']:.1f} |"
-        )
-    lines += [
-        "",
-        "| student | ms/example, batch 1 | ms/example, batch 32 | saved model MB |",
-        "|---|---|---|---|",
-    ]
-    for student, item in latency.items():
-        lines.append(
-            f"| {student} | {item['latency_ms_batch1_median']:.1f} | "
-            f"{item['latency_ms_batched_per_example']:.1f} | {item['saved_mb']} |"
+            f"| `{candidate}` | {kind} | {cells[0]} | {cells[1]} | "
+            f"{'' if one is None else f'{one:.1f}'} | {'' if many is None else f'{many:.1f}'} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--students", default="tfidf,e5-linear,minilm-l6")
-    p.add_argument("--seeds", type=int, default=3, help="sampling seeds of the gold-32/48 sets")
+    p.add_argument("--students", default="tfidf,e5-linear,minilm-l6,gemma3-270m")
+    p.add_argument("--probes", default="gemma3-270m,qwen2.5-0.5b-instruct")
     p.add_argument("--data-dir", type=Path, default=ROOT / "data" / TASK)
     p.add_argument("--params", type=Path, default=ROOT / "params.yaml")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ja_students.json")
     args = p.parse_args()
 
-    students = [check_student(name) for name in args.students.split(",")]
+    students = [check_student(name) for name in args.students.split(",") if name]
+    probes = [name for name in args.probes.split(",") if name]
     task = load_task(TASK, args.params)
     labels = list(task.labels)
     train_params = load_section("train", args.params)
+    lm_params = load_section("lm", args.params)
     files = {name: args.data_dir / f"{name}.jsonl" for name in ("seed", "pool", "test")}
     missing = [str(path) for path in files.values() if not path.exists()]
     if missing:
-        raise SystemExit(
-            f"missing {', '.join(missing)}; run `dvc repro prepare@{TASK}` or "
-            f"`python stages/prepare.py --task {TASK} --out-dir data/{TASK}`"
-        )
+        raise SystemExit(f"missing {', '.join(missing)}; run `dvc repro prepare@{TASK}`")
     data = {
         name: read_jsonl(path, required=("id", "text", "label")) for name, path in files.items()
     }
-    test_texts = [row["text"] for row in data["test"]]
-    test_gold = [row["label"] for row in data["test"]]
+    sets = {"seeds": data["seed"], "all_real": data["seed"] + data["pool"]}
+    test_texts = [str(row["text"]) for row in data["test"]]
+    gold = [str(row["label"]) for row in data["test"]]
+    probe_texts = test_texts[:LATENCY_TEXTS]
 
     load_before = os.getloadavg()
-    runs: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     latency: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for train_set, seed, rows in training_sets(data["seed"], data["pool"], labels, args.seeds):
-            for student in students:
+        for student in students:
+            kind = "student kind (LM classifier, LoRA)" if is_lm(student) else "student kind"
+            for set_name, train_rows in sets.items():
                 params = train_params.model_copy(update={"student": student})
-                out = Path(tmp) / f"{student}-{train_set}-{seed}"
+                lm = lm_params.model_copy(update={"student": student}) if is_lm(student) else None
+                out = Path(tmp) / f"{student}-{set_name}"
                 started = time.perf_counter()
-                train_student(rows, labels, params, out, lang=task.language)
+                train_student(train_rows, labels, params, out, lang=task.language, lm=lm)
                 seconds = time.perf_counter() - started
                 model = load_student(out)
-                report = classification_report(test_gold, model.predict(test_texts), labels)
-                runs.append(
-                    {
-                        "train_set": train_set,
-                        "sample_seed": seed,
-                        "n_train": len(rows),
-                        "student": student,
-                        "macro_f1": report["macro_f1"],
-                        "accuracy": report["accuracy"],
-                        "train_seconds": round(seconds, 2),
-                        "load1": round(os.getloadavg()[0], 2),
-                    }
-                )
-                print(f"{runs[-1]}", file=sys.stderr, flush=True)
-                if train_set == "gold-all":
-                    probe = test_texts[:LATENCY_TEXTS]
+                pred = model.predict(test_texts)
+                rows.append(score(student, kind, set_name, len(train_rows), gold, pred,
+                                  labels, seconds))  # fmt: skip
+                if set_name == "all_real":
                     latency[student] = {
-                        **measure_latency(model.predict, probe, batch_size=LATENCY_TEXTS),
+                        **measure_latency(model.predict, probe_texts, batch_size=LATENCY_TEXTS),
                         "saved_mb": directory_mb(out),
                     }
+        for name in probes:
+            started = time.perf_counter()
+            encoder = HiddenStates(name)
+            load_seconds = time.perf_counter() - started
+            test_features = encoder(test_texts)
+            for set_name, train_rows in sets.items():
+                started = time.perf_counter()
+                train_features = encoder([str(r["text"]) for r in train_rows])
+                targets = [str(r["label"]) for r in train_rows]
+                for layer in ("mid", "last"):
+                    head = fit_probe(train_features[layer], targets)
+                    candidate = f"{name} {layer}-layer probe"
+                    pred = [str(x) for x in head.predict(test_features[layer])]
+                    seconds = load_seconds + time.perf_counter() - started
+                    rows.append(score(candidate, "probe (frozen LM features + LR)", set_name,
+                                      len(train_rows), gold, pred, labels, seconds))  # fmt: skip
+                    if set_name == "all_real":
+                        latency[candidate] = measure_latency(
+                            functools.partial(probe_predict, encoder, head, layer),
+                            probe_texts,
+                            batch_size=LATENCY_TEXTS,
+                        )
+            del encoder
 
-    summary = summarise(runs)
     report_json: dict[str, Any] = {
         "setup": {
             "task": TASK,
             "n_test": len(test_texts),
+            "train_sets": {name: len(r) for name, r in sets.items()},
             "train_params": train_params.model_dump(),
+            "lm_params": lm_params.model_dump(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "python": platform.python_version(),
             "torch_threads": torch.get_num_threads(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
-        "summary": summary,
+        "rows": rows,
         "latency": latency,
-        "runs": runs,
     }
     write_json(args.out, report_json)
-    print(markdown(summary, latency))
+    print(markdown(rows, latency))
     print(f"\nload average before/after: {report_json['setup']['loadavg_before']} / "
           f"{report_json['setup']['loadavg_after']}; wrote {args.out}")  # fmt: skip
 

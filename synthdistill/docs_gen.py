@@ -1094,6 +1094,38 @@ def onnx_summary(root: Path) -> str:
     )
 
 
+FRESH_BEGIN = "<!-- fresh-clone:begin (generated from bench/results/fresh_clone.json) -->"
+FRESH_END = "<!-- fresh-clone:end -->"
+
+
+def fresh_clone_summary(root: Path) -> str:
+    """README's and the start page's set-up times: `bench/fresh_clone.py` on a fresh clone."""
+    path = root / "bench/results/fresh_clone.json"
+    if not path.exists():
+        return "(not measured yet: `python bench/fresh_clone.py`)"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    runs = "; ".join(
+        f"`{run['command']}` {run['minutes']:.0f} min, {run['teacher_calls']} teacher calls"
+        for run in data["runs"]
+    )
+    clean = [
+        name
+        for name, key in (
+            ("default", "dvc_status_default"),
+            ("generation", "dvc_status_generation"),
+        )
+        if "up to date" in data.get(key, "")
+    ]
+    changed = data.get("changed_tracked_files", [])
+    return (
+        f"{runs} (install included; {data['machine']}, commit `{data['commit']}`, "
+        f"load average {data['load_average_before']} before). Afterwards `dvc status` is "
+        f"clean for {' and '.join(clean) or 'no'} pipeline{'s' if len(clean) != 1 else ''}, "
+        f"and {len(changed)} tracked output file{'s' if len(changed) != 1 else ''} "
+        "differ from the commit (wall-time files aside)."
+    )
+
+
 def _fill(text: str, begin: str, end: str, body: str) -> str:
     start, stop = text.index(begin), text.index(end)
     return text[: start + len(begin)] + "\n" + body + text[stop:]
@@ -1104,7 +1136,12 @@ def readme_text(root: Path) -> str:
     text = _fill(text, README_BEGIN, README_END, report(README_TASKS, root))
     if ONNX_BEGIN in text:
         text = _fill(text, ONNX_BEGIN, ONNX_END, onnx_summary(root) + "\n")
-    return text
+    return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
+
+
+def _with_fresh_clone(root: Path, path: str) -> str:
+    text = (root / path).read_text(encoding="utf-8")
+    return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
 
 
 def _wanted(root: Path) -> dict[str, str]:
@@ -1112,6 +1149,8 @@ def _wanted(root: Path) -> dict[str, str]:
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
     wanted["docs/results/index.md"] = results_index_text(root)
+    for path in ("docs/index.md", "docs/benchmarks/index.md"):
+        wanted[path] = _with_fresh_clone(root, path)
     return wanted
 
 
