@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/ja_students.py [--students tfidf,e5-linear,minilm-l6,gemma3-270m]
                                           [--probes gemma3-270m,qwen2.5-0.5b-instruct]
+    .venv/bin/python bench/ja_students.py --task bbc_news --sets seeds --probes "" \
+        --students minilm-l6,setfit,e5-linear,tfidf   # another task's seeds-only students
 
 Training sets (data/ja_news, written by `dvc repro prepare@ja_news`): the seed set and
 *all real*: the seeds plus the whole pool with its gold labels, the most labelled data
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import platform
 import sys
@@ -40,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from synthdistill.docs_gen import ja_students_table
 from synthdistill.io import read_jsonl, write_json
 from synthdistill.lm.model import load_lm
 from synthdistill.metrics.classification import classification_report, measure_latency
@@ -110,58 +114,42 @@ def score(
     return row
 
 
-def markdown(rows: list[dict[str, Any]], latency: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        "| candidate | kind | seeds only: macro-F1 [95% CI] | all real: macro-F1 [95% CI] "
-        "| ms/sentence, batch 1 | ms/sentence, batched |",
-        "|---|---|---|---|---|---|",
-    ]
-    by: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in rows:
-        by.setdefault(row["candidate"], {})[row["train_set"]] = row
-    for candidate, sets in by.items():
-        cells = []
-        for name in ("seeds", "all_real"):
-            r = sets.get(name)
-            cells.append(
-                "" if r is None else
-                f"{r['macro_f1']:.3f} [{r['macro_f1_ci'][0]:.3f}, {r['macro_f1_ci'][1]:.3f}] "
-                f"(n={r['n_train']})"
-            )  # fmt: skip
-        lat = latency.get(candidate, {})
-        one = lat.get("latency_ms_batch1_median")
-        many = lat.get("latency_ms_batched_per_example")
-        kind = next(iter(sets.values()))["kind"]
-        lines.append(
-            f"| `{candidate}` | {kind} | {cells[0]} | {cells[1]} | "
-            f"{'' if one is None else f'{one:.1f}'} | {'' if many is None else f'{many:.1f}'} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--students", default="tfidf,e5-linear,minilm-l6,gemma3-270m")
     p.add_argument("--probes", default="gemma3-270m,qwen2.5-0.5b-instruct")
-    p.add_argument("--data-dir", type=Path, default=ROOT / "data" / TASK)
+    p.add_argument("--task", default=TASK, help="another task: its seeds-only students")
+    p.add_argument("--sets", default="seeds,all_real", help="training sets: seeds, all_real")
+    p.add_argument("--data-dir", type=Path, help="default: data/<task>")
     p.add_argument("--params", type=Path, default=ROOT / "params.yaml")
-    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ja_students.json")
+    p.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the other candidates already in --out (one slow candidate at a time)",
+    )
+    p.add_argument("--out", type=Path, help="default: bench/results/ja_students.json for "
+                   "ja_news, bench/results/<task>_students.json otherwise")  # fmt: skip
     args = p.parse_args()
+    stem = "ja" if args.task == TASK else args.task
+    args.out = args.out or ROOT / "bench" / "results" / f"{stem}_students.json"
+    args.data_dir = args.data_dir or ROOT / "data" / args.task
 
     students = [check_student(name) for name in args.students.split(",") if name]
     probes = [name for name in args.probes.split(",") if name]
-    task = load_task(TASK, args.params)
+    task = load_task(args.task, args.params)
     labels = list(task.labels)
     train_params = load_section("train", args.params)
     lm_params = load_section("lm", args.params)
+    setfit = load_section("setfit", args.params)
     files = {name: args.data_dir / f"{name}.jsonl" for name in ("seed", "pool", "test")}
     missing = [str(path) for path in files.values() if not path.exists()]
     if missing:
-        raise SystemExit(f"missing {', '.join(missing)}; run `dvc repro prepare@{TASK}`")
+        raise SystemExit(f"missing {', '.join(missing)}; run `dvc repro prepare@{args.task}`")
     data = {
         name: read_jsonl(path, required=("id", "text", "label")) for name, path in files.items()
     }
-    sets = {"seeds": data["seed"], "all_real": data["seed"] + data["pool"]}
+    every = {"seeds": data["seed"], "all_real": data["seed"] + data["pool"]}
+    sets = {key: every[key] for key in args.sets.split(",")}
     test_texts = [str(row["text"]) for row in data["test"]]
     gold = [str(row["label"]) for row in data["test"]]
     probe_texts = test_texts[:LATENCY_TEXTS]
@@ -177,7 +165,9 @@ def main() -> None:
                 lm = lm_params.model_copy(update={"student": student}) if is_lm(student) else None
                 out = Path(tmp) / f"{student}-{set_name}"
                 started = time.perf_counter()
-                train_student(train_rows, labels, params, out, lang=task.language, lm=lm)
+                train_student(
+                    train_rows, labels, params, out, lang=task.language, lm=lm, setfit=setfit
+                )
                 seconds = time.perf_counter() - started
                 model = load_student(out)
                 pred = model.predict(test_texts)
@@ -212,9 +202,21 @@ def main() -> None:
                         )
             del encoder
 
+    run = {
+        "candidates": sorted({row["candidate"] for row in rows}),
+        "loadavg_before": round(load_before[0], 2),
+        "loadavg_after": round(os.getloadavg()[0], 2),
+    }
+    runs = [run]
+    if args.append and args.out.exists():  # keep the candidates this run did not measure
+        old = json.loads(args.out.read_text(encoding="utf-8"))
+        done = set(run["candidates"])
+        rows = [r for r in old["rows"] if r["candidate"] not in done] + rows
+        latency = {k: v for k, v in old["latency"].items() if k not in done} | latency
+        runs = [r for r in old["setup"].get("runs", []) if set(r["candidates"]) - done] + runs
     report_json: dict[str, Any] = {
         "setup": {
-            "task": TASK,
+            "task": args.task,
             "n_test": len(test_texts),
             "train_sets": {name: len(r) for name, r in sets.items()},
             "train_params": train_params.model_dump(),
@@ -222,16 +224,15 @@ def main() -> None:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "python": platform.python_version(),
             "torch_threads": torch.get_num_threads(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            "runs": runs,  # each invocation: its candidates and the load average around it
         },
         "rows": rows,
         "latency": latency,
     }
     write_json(args.out, report_json)
-    print(markdown(rows, latency))
-    print(f"\nload average before/after: {report_json['setup']['loadavg_before']} / "
-          f"{report_json['setup']['loadavg_after']}; wrote {args.out}")  # fmt: skip
+    print(ja_students_table(report_json))
+    print(f"\nload average before/after: {run['loadavg_before']} / {run['loadavg_after']}; "
+          f"wrote {args.out}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -56,15 +56,16 @@ def main() -> None:
         lora = tuned_adapter(args.tuned_teacher)
     active = trainer = None
     if spec.in_loop_student:  # the task's student, unless active.student
-        from synthdistill.students import is_lm  # loads torch: only here
-        from synthdistill.trainer import StudentTrainer
+        from synthdistill.students import is_lm, is_setfit  # loads torch: only here
+        from synthdistill.students.in_loop import StudentTrainer
 
         active = load_section("active", args.params)
         train = load_section("train", args.params)
         student = active.student or task.student or train.student
         train = train.model_copy(update={"student": student})
         lm = load_section("lm", args.params) if is_lm(student) else None
-        trainer = StudentTrainer(list(task.labels), train, task.language, lm)
+        setfit = load_section("setfit", args.params) if is_setfit(student) else None
+        trainer = StudentTrainer(list(task.labels), train, task.language, lm, setfit)
         if active.warm_start:  # validated at stage start, before the teacher loads
             trainer.check_warm_start()
     teacher_params = prompting_teacher_params(

@@ -1094,6 +1094,60 @@ def onnx_summary(root: Path) -> str:
     )
 
 
+JA_BEGIN = "<!-- ja-students:begin (generated from bench/results/ja_students.json) -->"
+JA_END = "<!-- ja-students:end -->"
+JA_SETS = (("seeds", "seeds only"), ("all_real", "all real labelled rows"))
+
+
+def ja_students_table(data: dict[str, Any]) -> str:
+    """The Japanese student candidates (`bench/ja_students.py`): macro-F1 with its CI on
+    the seeds and on every real labelled row, and latency, one row per candidate."""
+    rows = data["rows"]
+    setup = data["setup"]
+    head = " | ".join(f"{label}: macro-F1 [95% CI]" for _, label in JA_SETS)
+    lines = [
+        f"| candidate | kind | {head} | ms a sentence, batch 1 |",
+        "|---|---|---|---|---|",
+    ]
+    by: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by.setdefault(row["candidate"], {})[row["train_set"]] = row
+    for candidate, sets in by.items():
+        cells = []
+        for name, _ in JA_SETS:
+            r = sets.get(name)
+            cells.append(
+                "" if r is None else _ci(r["macro_f1"], r["macro_f1_ci"][0], r["macro_f1_ci"][1], 3)
+            )
+        latency = data["latency"].get(candidate, {}).get("latency_ms_batch1_median")
+        kind = next(iter(sets.values()))["kind"]
+        lines.append(
+            f"| `{candidate}` | {kind} | {' | '.join(cells)} | "
+            f"{'' if latency is None else f'{latency:.0f}'} |"
+        )
+    sizes = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in setup["train_sets"].items())
+    loads = [x for run in setup["runs"] for x in (run["loadavg_before"], run["loadavg_after"])]
+    lines += [
+        "",
+        f"`{setup['task']}`, {setup['n_test']} test texts; training rows: {sizes}; one run each, "
+        f"CI: bootstrap over the test rows; {setup['machine']}, load average "
+        f"{min(loads)}-{max(loads)} (`python bench/ja_students.py`, {len(setup['runs'])} "
+        f"invocation{'s' if len(setup['runs']) != 1 else ''}; other work on the cores slows the "
+        "latencies).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def ja_students_summary(root: Path) -> str:
+    path = root / "bench/results/ja_students.json"
+    if not path.exists():
+        return "(not measured yet: `python bench/ja_students.py`)\n"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "rows" not in data:
+        return "(measured in an older format: re-run `python bench/ja_students.py`)\n"
+    return ja_students_table(data)
+
+
 FRESH_BEGIN = "<!-- fresh-clone:begin (generated from bench/results/fresh_clone.json) -->"
 FRESH_END = "<!-- fresh-clone:end -->"
 
@@ -1136,12 +1190,19 @@ def readme_text(root: Path) -> str:
     text = _fill(text, README_BEGIN, README_END, report(README_TASKS, root))
     if ONNX_BEGIN in text:
         text = _fill(text, ONNX_BEGIN, ONNX_END, onnx_summary(root) + "\n")
+    if JA_BEGIN in text:
+        text = _fill(text, JA_BEGIN, JA_END, ja_students_summary(root))
     return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
 
 
-def _with_fresh_clone(root: Path, path: str) -> str:
+def _with_blocks(root: Path, path: str) -> str:
+    """A hand-written page with its generated blocks (set-up times, Japanese students)."""
     text = (root / path).read_text(encoding="utf-8")
-    return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
+    if FRESH_BEGIN in text:
+        text = _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
+    if JA_BEGIN in text:
+        text = _fill(text, JA_BEGIN, JA_END, ja_students_summary(root))
+    return text
 
 
 def _wanted(root: Path) -> dict[str, str]:
@@ -1149,8 +1210,8 @@ def _wanted(root: Path) -> dict[str, str]:
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
     wanted["docs/results/index.md"] = results_index_text(root)
-    for path in ("docs/index.md", "docs/benchmarks/index.md"):
-        wanted[path] = _with_fresh_clone(root, path)
+    for path in ("docs/index.md", "docs/benchmarks/index.md", "docs/how-to/japanese.md"):
+        wanted[path] = _with_blocks(root, path)
     return wanted
 
 

@@ -24,9 +24,6 @@ files) and ``snippet.py``: the standalone load-and-predict code of
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +42,7 @@ from synthdistill.exported import (
     LinearExport,
     OnnxClassifier,
 )
+from synthdistill.io import replace_dir
 from synthdistill.lm.model import META as LM_META
 from synthdistill.students.classifier import load_classifier
 from synthdistill.students.linear import KIND_FILE, load_pipeline, saved_student_name
@@ -95,9 +93,9 @@ def export_model(
     student_dir, out_dir = Path(student_dir), Path(out_dir)
     kind = _student_kind(student_dir)
     where = snippet_dir if snippet_dir is not None else str(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
+    made: dict[str, Any] = {}
+
+    def fill(tmp: Path) -> None:
         if kind == "encoder":
             fmt, base, labels, snippet = _export_encoder(student_dir, tmp, where, base_model)
         else:
@@ -110,11 +108,12 @@ def export_model(
         )
         meta = {"format": fmt, "base_model": base, "labels": labels, "files": files}
         (tmp / EXPORT_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return ExportedModel(fmt, base, labels, files, snippet, out_dir)
+        made.update(meta, snippet=snippet)
+
+    replace_dir(out_dir, fill)
+    return ExportedModel(
+        made["format"], made["base_model"], made["labels"], made["files"], made["snippet"], out_dir
+    )
 
 
 def _student_kind(directory: Path) -> str:
@@ -138,22 +137,6 @@ def _student_kind(directory: Path) -> str:
         f"{directory}: not a student directory (no labels.json with config.json or "
         "student.json); students are the folders the train stages write"
     )
-
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir`` (replacing it), readable as a mkdir'd folder would be
-    (mkdtemp makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in [tmp, *tmp.rglob("*")]:
-        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
-    if out_dir.exists():
-        old = tmp.with_suffix(".old")
-        os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out_dir)
 
 
 # --- encoder students -----------------------------------------------------------------------

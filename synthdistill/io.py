@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +33,30 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def replace_dir(out_dir: Path, fill: Callable[[Path], None]) -> None:
+    """Build a directory with ``fill(scratch)`` beside ``out_dir``, then rename it into
+    place (replacing any old ``out_dir``): readers see the old folder or the new one, never
+    a half-written one. The folder gets the permissions a plain mkdir would give it
+    (mkdtemp makes it private)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        fill(tmp)
+        umask = _umask()
+        for path in [tmp, *tmp.rglob("*")]:
+            os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~umask)
+        if out_dir.exists():
+            old = tmp.with_suffix(".old")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

@@ -209,6 +209,14 @@ class TrainParams(Section):
     contradiction_threshold: float | None = Field(default=None, gt=0, le=1)
 
 
+class SetFitParams(Section):
+    """``setfit``: a SetFit student (``train.student: setfit`` or ``setfit:<encoder>``)."""
+
+    iterations: int = Field(default=20, gt=0)  # contrastive pairs drawn per training text
+    epochs: int = Field(default=1, gt=0)  # passes of the body over those pairs
+    body_lr: float = Field(default=2e-5, gt=0)  # the body's learning rate (SetFit's default)
+
+
 class LMParams(Section):
     """``lm``: the causal-LM student of generation tasks (stage train_lm, evaluate_lm)."""
 
@@ -372,6 +380,7 @@ SECTIONS: dict[str, type[Section]] = {
     "quality": QualityParams,
     "retrieval": RetrievalParams,
     "lm": LMParams,
+    "setfit": SetFitParams,
     "selfguide": SelfGuideParams,
     "finetune": FinetuneParams,
     "active": ActiveParams,

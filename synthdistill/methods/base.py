@@ -49,7 +49,7 @@ class GenerationContext:
     finetune: FinetuneParams | None = None  # the fine-tuned teacher methods' knobs
     active: ActiveParams | None = None  # method active's knobs
     # method active: trains the in-loop student on rows into a directory (from the
-    # student saved in ``init`` when given) and returns it (synthdistill.trainer's
+    # student saved in ``init`` when given) and returns it (synthdistill.students.in_loop's
     # StudentTrainer; passed in so that methods import no student)
     student_trainer: InLoopTrainer | None = None
 

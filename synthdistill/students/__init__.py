@@ -4,8 +4,10 @@
 path, hub name) fine-tuned as a classifier, one of :data:`STUDENTS`, a scikit-learn
 pipeline: ``tfidf`` (TF-IDF over the language layer's tokens, MeCab for Japanese, +
 logistic regression) or ``e5-linear`` (frozen multilingual-e5-small embeddings +
-logistic regression), or a packaged causal LM (e.g. ``smollm2-135m-instruct``) that
-answers with the label name (``lm`` params; classification as generation).
+logistic regression), ``setfit`` / ``setfit:<encoder>`` (SetFit: a contrastively tuned
+sentence-transformer body + logistic head, ``setfit`` params), or a packaged causal LM
+(e.g. ``smollm2-135m-instruct``) that answers with the label name (``lm`` params;
+classification as generation).
 """
 
 from __future__ import annotations
@@ -17,8 +19,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from synthdistill.assets import REGISTRY, is_hub_name
-from synthdistill.params import LMParams, ParamsError, TrainParams, check_choice
-from synthdistill.students import e5_linear, tfidf
+from synthdistill.params import (
+    LMParams,
+    ParamsError,
+    SetFitParams,
+    TrainParams,
+    check_choice,
+)
+from synthdistill.students import e5_linear, setfit_student, tfidf
 from synthdistill.students.classifier import Classifier, load_classifier, train_classifier
 from synthdistill.students.linear import load_pipeline, saved_student_name
 
@@ -43,15 +51,23 @@ def check_student(name: str) -> str:
     """``name`` if it is one of :data:`STUDENTS`, a registry model, a local path or a hub
     name (the classifier explains a registry model that is no encoder); else a ParamsError
     listing the choices."""
+    if setfit_student.is_setfit(name):
+        check_student(setfit_student.body_of(name))
+        return name
     known = name in STUDENTS or name in REGISTRY or is_hub_name(name)
     if known or Path(name).expanduser().exists():
         return name
     encoders = [model for model, asset in REGISTRY.items() if asset.kind == "hf_encoder"]
     try:
-        return check_choice("student", name, [*STUDENTS, *encoders])
+        return check_choice("student", name, [*STUDENTS, setfit_student.STUDENT_NAME, *encoders])
     except ParamsError as err:
         also = "a local model directory, or a hub name like 'org/model'"
         raise ParamsError(f"{err}, {also}") from None
+
+
+def is_setfit(name: str) -> bool:
+    """Whether the student ``name`` is a SetFit student (``setfit``, ``setfit:<encoder>``)."""
+    return setfit_student.is_setfit(name)
 
 
 def is_lm(name: str) -> bool:
@@ -67,15 +83,21 @@ def train_student(
     live_dir: Path | None = None,
     lang: str = "en",
     lm: LMParams | None = None,
+    setfit: SetFitParams | None = None,
 ) -> dict[str, Any]:
     """Train the student ``params.student`` and save it to ``out_dir`` (an LM student
-    is tuned with ``lm``'s settings)."""
+    is tuned with ``lm``'s settings, a SetFit student with ``setfit``'s)."""
     student = check_student(params.student)
     if is_lm(student):
         from synthdistill.students.lm_classifier import train_lm_classifier  # lazy: peft
 
         settings = (lm or LMParams()).model_copy(update={"student": student})
         return train_lm_classifier(rows, labels, settings, out_dir, live_dir, lang)
+    if setfit_student.is_setfit(student):
+        settings_sf = setfit or SetFitParams()
+        return setfit_student.train_setfit(
+            rows, labels, student, params, settings_sf, out_dir, live_dir
+        )
     if student in STUDENTS:
         shutil.rmtree(out_dir, ignore_errors=True)  # may hold an encoder's files
     if student == tfidf.STUDENT_NAME:
@@ -95,6 +117,8 @@ def load_student(path: str | Path) -> Student:
 
     if is_lm_classifier(directory):
         return load_lm_classifier(directory)
+    if setfit_student.is_setfit_dir(directory):
+        return setfit_student.load_setfit(directory)
     if saved_student_name(directory) in STUDENTS:
         return load_pipeline(directory)
     return load_classifier(directory)
@@ -102,6 +126,7 @@ def load_student(path: str | Path) -> Student:
 
 __all__ = [
     "STUDENTS",
+    "is_setfit",
     "Classifier",
     "Student",
     "check_student",

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -30,7 +28,7 @@ from transformers import (
 )
 
 from synthdistill.assets import REGISTRY, resolve_model
-from synthdistill.io import write_json
+from synthdistill.io import replace_dir, write_json
 from synthdistill.live import open_live
 from synthdistill.params import TrainParams
 
@@ -233,20 +231,11 @@ def _device() -> torch.device:
 def _save_atomically(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, labels: list[str], out_dir: Path
 ) -> None:
-    """Write into a temp dir beside ``out_dir``, then swap it in for any old ``out_dir``."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
+    """Write the student beside ``out_dir``, then swap it in for any old ``out_dir``."""
+
+    def fill(tmp: Path) -> None:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         write_json(tmp / LABELS_FILE, labels)
-        if out_dir.exists():
-            old = tmp.with_suffix(".old")
-            os.replace(out_dir, old)
-            os.replace(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    replace_dir(out_dir, fill)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synthdistill.params import LMParams, TaskParams, TrainParams, load_section
-from synthdistill.students import is_lm, train_student
+from synthdistill.students import is_lm, is_setfit, train_student
 from synthdistill.students.lm import fit_lm_student
 from synthdistill.task_kinds import CLASSIFICATION, GENERATION
 
@@ -53,7 +53,8 @@ def _fit_classifier(
     val: Sequence[Example],
 ) -> dict[str, Any]:
     lm = load_section("lm", params_path) if is_lm(settings.student) else None
-    return train_student(rows, list(task.labels), settings, out, live, task.language, lm)
+    setfit = load_section("setfit", params_path) if is_setfit(settings.student) else None
+    return train_student(rows, list(task.labels), settings, out, live, task.language, lm, setfit)
 
 
 def _lm_settings(task: TaskParams, params_path: str | Path) -> Settings:

@@ -33,11 +33,11 @@ from synthdistill.params import (
     TrainParams,
     load_section,
 )
+from synthdistill.students.in_loop import StudentTrainer
 from synthdistill.teachers.base import TeacherRequest
 from synthdistill.teachers.cache import TeacherCache
 from synthdistill.teachers.fake import FakeBackend
 from synthdistill.teachers.teacher import Teacher
-from synthdistill.trainer import StudentTrainer
 
 TASK = TaskParams.model_validate(
     {

@@ -59,7 +59,7 @@ def test_unknown_student_lists_the_choices(tmp_path: Path) -> None:
         ParamsError,
         match=(
             r"Unknown student 'e5-lineer' \(did you mean 'e5-linear'\?\); "
-            "choose one of: e5-linear, minilm-l6, tfidf, a local"
+            "choose one of: e5-linear, minilm-l6, setfit, tfidf, a local"
         ),
     ):
         train_student(ROWS, ["sports", "politics"], TrainParams(student="e5-lineer"), tmp_path)

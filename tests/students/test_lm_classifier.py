@@ -64,7 +64,7 @@ def test_real_lm_classifier_learns_two_labels(tmp_path: Path) -> None:
     new = ["Nadal wins in Paris.", "Microsoft ships a new laptop."]
     assert model.predict(new) == LABELS
     # active generation's view: label probabilities from the answer likelihoods
-    from synthdistill.trainer import LikelihoodClassifier, answer_nll
+    from synthdistill.students.in_loop import LikelihoodClassifier, answer_nll
 
     proba = LikelihoodClassifier(model).predict_proba(new)  # type: ignore[arg-type]
     assert np.allclose(proba.sum(axis=1), 1.0) and list(proba.argmax(axis=1)) == [0, 1]

@@ -17,7 +17,7 @@ from transformers import BertConfig, BertJapaneseTokenizer, BertModel, BertToken
 
 from synthdistill.params import ParamsError, TrainParams
 from synthdistill.students.classifier import load_classifier, train_classifier
-from synthdistill.trainer import StudentTrainer
+from synthdistill.students.in_loop import StudentTrainer
 
 LABELS = ["sports", "food", "weather"]
 TOY = {

@@ -17,8 +17,15 @@ import torch
 
 from synthdistill.lm.model import LMStudent
 from synthdistill.lm.tuning import IGNORE, encode_pair
-from synthdistill.params import LMParams, ParamsError, TrainParams
-from synthdistill.students import STUDENTS, Student, is_lm, load_student, train_student
+from synthdistill.params import LMParams, ParamsError, SetFitParams, TrainParams
+from synthdistill.students import (
+    STUDENTS,
+    Student,
+    is_lm,
+    is_setfit,
+    load_student,
+    train_student,
+)
 from synthdistill.students.lm_classifier import LMClassifier
 from synthdistill.templates import classify_prompt
 
@@ -31,6 +38,7 @@ class StudentTrainer:
     params: TrainParams
     lang: str = "en"
     lm: LMParams | None = None
+    setfit: SetFitParams | None = None
 
     @property
     def name(self) -> str:
@@ -39,8 +47,8 @@ class StudentTrainer:
     def check_warm_start(self) -> None:
         """A ParamsError unless the student can continue from its previous weights: a
         fine-tuned encoder (a linear student's convex fit reaches the same optimum from
-        scratch; an LM student's LoRA continuation is not built)."""
-        if self.name in STUDENTS or is_lm(self.name):
+        scratch; an LM student's LoRA continuation and a SetFit student's are not built)."""
+        if self.name in STUDENTS or is_lm(self.name) or is_setfit(self.name):
             raise ParamsError(
                 f"active.warm_start: the in-loop student '{self.name}' cannot continue from "
                 "the previous round; choose a fine-tuned encoder (e.g. minilm-l6, "
@@ -56,7 +64,7 @@ class StudentTrainer:
         if init is not None:
             self.check_warm_start()
             params = params.model_copy(update={"student": str(init)})
-        train_student(rows, self.labels, params, out_dir, None, self.lang, self.lm)
+        train_student(rows, self.labels, params, out_dir, None, self.lang, self.lm, self.setfit)
         student = load_student(out_dir)
         return LikelihoodClassifier(student) if isinstance(student, LMClassifier) else student
 
