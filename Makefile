@@ -100,7 +100,7 @@ bench: install
 	$(BIN)/python bench/lm_headline.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/noop.py
-	$(BIN)/python bench/ja_students.py
+	$(BIN)/python bench/students.py
 	$(BIN)/python bench/onnx_speed.py
 
 # The method grid on bbc_news: method x generate.seed at the same budget, as queued DVC

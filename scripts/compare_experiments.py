@@ -1,7 +1,7 @@
 """Paired bootstrap of two systems' macro-F1 on the same test examples, across runs.
 
     python scripts/compare_experiments.py \\
-        metrics/experiments/ft-ft_annotate/predictions/confusion_student.json \\
+        metrics/experiments/<name>/plots/confusion_student.json \\
         metrics/bbc_news/plots/confusion_student.json
 
 Each file is an evaluate stage's per-example ``[{"actual", "predicted"}]`` list, in test

@@ -1094,33 +1094,57 @@ def onnx_summary(root: Path) -> str:
     )
 
 
-JA_BEGIN = "<!-- ja-students:begin (generated from bench/results/ja_students.json) -->"
-JA_END = "<!-- ja-students:end -->"
-JA_SETS = (("seeds", "seeds only"), ("all_real", "all real labelled rows"))
+STUDENT_SETS = (("seeds", "seeds only"), ("all_real", "all real labelled rows"))
+# A page holds a task's student table between these markers (<task>: e.g. ja_news).
+STUDENTS_TASKS = re.compile(r"<!-- students-(\w+):begin ")
 
 
-def ja_students_table(data: dict[str, Any]) -> str:
-    """The Japanese student candidates (`bench/ja_students.py`): macro-F1 with its CI on
-    the seeds and on every real labelled row, and latency, one row per candidate."""
+def students_markers(task: str) -> tuple[str, str]:
+    return (
+        f"<!-- students-{task}:begin (generated from bench/results/students_{task}.json) -->",
+        f"<!-- students-{task}:end -->",
+    )
+
+
+def students_table(data: dict[str, Any]) -> str:
+    """The student candidates of a task (`bench/students.py`): macro-F1 with its CI per
+    training set, paired against the task's own student where measured, and latency."""
     rows = data["rows"]
     setup = data["setup"]
-    head = " | ".join(f"{label}: macro-F1 [95% CI]" for _, label in JA_SETS)
+    sets = [(name, label) for name, label in STUDENT_SETS if name in setup["train_sets"]]
+    paired = any("paired_vs_task_student" in row for row in rows)
+    head = " | ".join(f"{label}: macro-F1 [95% CI]" for _, label in sets)
+    if paired:
+        head += " | paired vs the task's student [95% CI]"
     lines = [
         f"| candidate | kind | {head} | ms a sentence, batch 1 |",
-        "|---|---|---|---|---|",
+        "|---|---|" + "---|" * (len(sets) + paired) + "---|",
     ]
     by: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
         by.setdefault(row["candidate"], {})[row["train_set"]] = row
-    for candidate, sets in by.items():
+    for candidate, measured in by.items():
         cells = []
-        for name, _ in JA_SETS:
-            r = sets.get(name)
+        for name, _ in sets:
+            r = measured.get(name)
+            if r is None:
+                cells.append("")
+                continue
+            low, high = r["macro_f1_ci"]
+            cells.append(_ci(r["macro_f1"], low, high, 3))
+        if paired:
+            c = (
+                measured[sets[-1][0]].get("paired_vs_task_student")
+                if sets[-1][0] in measured
+                else None
+            )
             cells.append(
-                "" if r is None else _ci(r["macro_f1"], r["macro_f1_ci"][0], r["macro_f1_ci"][1], 3)
+                "(the task's student)"
+                if c is None
+                else f"{_ci(c['macro_f1_delta'], c['ci_low'], c['ci_high'], 3, '+')} {c['verdict']}"
             )
         latency = data["latency"].get(candidate, {}).get("latency_ms_batch1_median")
-        kind = next(iter(sets.values()))["kind"]
+        kind = next(iter(measured.values()))["kind"]
         lines.append(
             f"| `{candidate}` | {kind} | {' | '.join(cells)} | "
             f"{'' if latency is None else f'{latency:.0f}'} |"
@@ -1131,21 +1155,24 @@ def ja_students_table(data: dict[str, Any]) -> str:
         "",
         f"`{setup['task']}`, {setup['n_test']} test texts; training rows: {sizes}; one run each, "
         f"CI: bootstrap over the test rows; {setup['machine']}, load average "
-        f"{min(loads)}-{max(loads)} (`python bench/ja_students.py`, {len(setup['runs'])} "
+        f"{min(loads)}-{max(loads)} (`python bench/students.py`, {len(setup['runs'])} "
         f"invocation{'s' if len(setup['runs']) != 1 else ''}; other work on the cores slows the "
         "latencies).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def ja_students_summary(root: Path) -> str:
-    path = root / "bench/results/ja_students.json"
+def students_summary(root: Path, task: str) -> str:
+    path = root / f"bench/results/students_{task}.json"
     if not path.exists():
-        return "(not measured yet: `python bench/ja_students.py`)\n"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if "rows" not in data:
-        return "(measured in an older format: re-run `python bench/ja_students.py`)\n"
-    return ja_students_table(data)
+        return f"(not measured yet: `python bench/students.py --task {task}`)\n"
+    return students_table(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _fill_students(root: Path, text: str) -> str:
+    for task in sorted(set(STUDENTS_TASKS.findall(text))):
+        text = _fill(text, *students_markers(task), students_summary(root, task))
+    return text
 
 
 FRESH_BEGIN = "<!-- fresh-clone:begin (generated from bench/results/fresh_clone.json) -->"
@@ -1175,8 +1202,9 @@ def fresh_clone_summary(root: Path) -> str:
         f"{runs} (install included; {data['machine']}, commit `{data['commit']}`, "
         f"load average {data['load_average_before']} before). Afterwards `dvc status` is "
         f"clean for {' and '.join(clean) or 'no'} pipeline{'s' if len(clean) != 1 else ''}, "
-        f"and {len(changed)} tracked output file{'s' if len(changed) != 1 else ''} "
-        "differ from the commit (wall-time files aside)."
+        f"and {len(changed)} tracked output "
+        f"{'file differs' if len(changed) == 1 else 'files differ'} from the commit "
+        "(wall-time files aside)."
     )
 
 
@@ -1190,9 +1218,17 @@ def readme_text(root: Path) -> str:
     text = _fill(text, README_BEGIN, README_END, report(README_TASKS, root))
     if ONNX_BEGIN in text:
         text = _fill(text, ONNX_BEGIN, ONNX_END, onnx_summary(root) + "\n")
-    if JA_BEGIN in text:
-        text = _fill(text, JA_BEGIN, JA_END, ja_students_summary(root))
+    text = _fill_students(root, text)
     return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
+
+
+# Hand-written pages that hold generated blocks (README is filled by readme_text).
+BLOCK_PAGES = (
+    "docs/index.md",
+    "docs/benchmarks/index.md",
+    "docs/how-to/japanese.md",
+    "docs/how-to/own-task.md",
+)
 
 
 def _with_blocks(root: Path, path: str) -> str:
@@ -1200,8 +1236,7 @@ def _with_blocks(root: Path, path: str) -> str:
     text = (root / path).read_text(encoding="utf-8")
     if FRESH_BEGIN in text:
         text = _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
-    if JA_BEGIN in text:
-        text = _fill(text, JA_BEGIN, JA_END, ja_students_summary(root))
+    text = _fill_students(root, text)
     return text
 
 
@@ -1210,7 +1245,7 @@ def _wanted(root: Path) -> dict[str, str]:
     wanted = {path: make() for path, make in pages(root).items()}
     wanted["README.md"] = readme_text(root)
     wanted["docs/results/index.md"] = results_index_text(root)
-    for path in ("docs/index.md", "docs/benchmarks/index.md", "docs/how-to/japanese.md"):
+    for path in BLOCK_PAGES:
         wanted[path] = _with_blocks(root, path)
     return wanted
 

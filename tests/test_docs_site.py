@@ -133,3 +133,30 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     page = (tmp_path / "results" / "bbc_news" / "index.html").read_text(encoding="utf-8")
     evaluation = json.loads((REPO / "metrics/bbc_news/eval.json").read_text(encoding="utf-8"))
     assert f"{evaluation['student']['macro_f1']:.3f}" in page
+
+
+def test_the_set_up_times_come_from_the_fresh_clone_benchmark(tmp_path: Path) -> None:
+    """README's set-up line is made from bench/results/fresh_clone.json: each command's
+    minutes and teacher calls, and which pipelines `dvc status` found clean."""
+    from synthdistill.docs_gen import fresh_clone_summary
+
+    assert "not measured yet" in fresh_clone_summary(tmp_path)
+    (tmp_path / "bench/results").mkdir(parents=True)
+    result = {
+        "machine": "x86_64, 2 cores",
+        "commit": "abc1234",
+        "load_average_before": 0.1,
+        "runs": [
+            {"command": "make repro", "minutes": 14.2, "teacher_calls": 0},
+            {"command": "make repro-generation", "minutes": 41.0, "teacher_calls": 3},
+        ],
+        "dvc_status_default": "Data and pipelines are up to date.",
+        "dvc_status_generation": "train@x:\n\tchanged outs",
+        "changed_tracked_files": ["metrics/x/eval.json"],
+    }
+    (tmp_path / "bench/results/fresh_clone.json").write_text(json.dumps(result))
+    line = fresh_clone_summary(tmp_path)
+    assert "`make repro` 14 min, 0 teacher calls" in line
+    assert "`make repro-generation` 41 min, 3 teacher calls" in line
+    assert "clean for default pipeline," in line and "abc1234" in line
+    assert "1 tracked output file differs" in line

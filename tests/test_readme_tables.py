@@ -9,11 +9,12 @@ from script_module import REPO, load_script
 
 def test_test_suite_costs_in_readme_are_generated_from_the_results_file() -> None:
     suite = load_script("bench/test_suite.py")
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = suite.readme_block(text)
-    assert text[start:end].strip() == suite.table().strip(), (
-        "README's test-suite tables are stale: run `python bench/test_suite.py readme`"
-    )
+    for page, body in (("README.md", suite.readme_table()), (suite.DEV_PAGE, suite.table())):
+        text = (REPO / page).read_text(encoding="utf-8")
+        start, end = suite.readme_block(text)
+        assert text[start:end].strip() == body.strip(), (
+            f"{page}: the test-suite tables are stale: run `python bench/test_suite.py readme`"
+        )
 
 
 def test_junit_reports_are_split_by_file_and_outcome(tmp_path: Path) -> None:

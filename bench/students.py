@@ -1,8 +1,9 @@
-"""Which student should ja_news default to? Every candidate on real labelled Japanese data.
+"""Which student should a task default to? Every candidate on the task's real labelled data
+(by default ja_news, Japanese).
 
-    .venv/bin/python bench/ja_students.py [--students tfidf,e5-linear,minilm-l6,gemma3-270m]
+    .venv/bin/python bench/students.py [--students tfidf,e5-linear,minilm-l6,gemma3-270m]
                                           [--probes gemma3-270m,qwen2.5-0.5b-instruct]
-    .venv/bin/python bench/ja_students.py --task bbc_news --sets seeds --probes "" \
+    .venv/bin/python bench/students.py --task bbc_news --sets seeds --probes "" \
         --students minilm-l6,setfit,e5-linear,tfidf   # another task's seeds-only students
 
 Training sets (data/ja_news, written by `dvc repro prepare@ja_news`): the seed set and
@@ -20,7 +21,7 @@ Each is scored on test.jsonl: macro-F1 with its 95% bootstrap CI over the test r
 Training time is the wall time of the fit (model load included); latency (ms a sentence,
 batch 1 median and batched) is measured on the all-real model. Other processes on the
 cores distort the times: the load average is recorded.
-Writes bench/results/ja_students.json and prints a markdown table.
+Writes bench/results/students_<task>.json and prints a markdown table.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from synthdistill.docs_gen import ja_students_table
+from synthdistill.docs_gen import students_table
 from synthdistill.io import read_jsonl, write_json
 from synthdistill.lm.model import load_lm
 from synthdistill.metrics.classification import classification_report, measure_latency
-from synthdistill.metrics.stats import bootstrap_ci
+from synthdistill.metrics.stats import bootstrap_ci, paired_bootstrap
 from synthdistill.params import load_section, load_task
 from synthdistill.students import check_student, is_lm, load_student, train_student
 
@@ -127,11 +128,9 @@ def main() -> None:
         action="store_true",
         help="keep the other candidates already in --out (one slow candidate at a time)",
     )
-    p.add_argument("--out", type=Path, help="default: bench/results/ja_students.json for "
-                   "ja_news, bench/results/<task>_students.json otherwise")  # fmt: skip
+    p.add_argument("--out", type=Path, help="default: bench/results/students_<task>.json")
     args = p.parse_args()
-    stem = "ja" if args.task == TASK else args.task
-    args.out = args.out or ROOT / "bench" / "results" / f"{stem}_students.json"
+    args.out = args.out or ROOT / "bench" / "results" / f"students_{args.task}.json"
     args.data_dir = args.data_dir or ROOT / "data" / args.task
 
     students = [check_student(name) for name in args.students.split(",") if name]
@@ -154,6 +153,9 @@ def main() -> None:
     gold = [str(row["label"]) for row in data["test"]]
     probe_texts = test_texts[:LATENCY_TEXTS]
 
+    last_set = list(sets)[-1]  # latency is measured on the model of the last set
+    reference = task.student or train_params.student  # the task's configured student
+    preds: dict[tuple[str, str], Sequence[str]] = {}
     load_before = os.getloadavg()
     rows: list[dict[str, Any]] = []
     latency: dict[str, dict[str, Any]] = {}
@@ -171,9 +173,10 @@ def main() -> None:
                 seconds = time.perf_counter() - started
                 model = load_student(out)
                 pred = model.predict(test_texts)
+                preds[(student, set_name)] = pred
                 rows.append(score(student, kind, set_name, len(train_rows), gold, pred,
                                   labels, seconds))  # fmt: skip
-                if set_name == "all_real":
+                if set_name == last_set:
                     latency[student] = {
                         **measure_latency(model.predict, probe_texts, batch_size=LATENCY_TEXTS),
                         "saved_mb": directory_mb(out),
@@ -191,10 +194,11 @@ def main() -> None:
                     head = fit_probe(train_features[layer], targets)
                     candidate = f"{name} {layer}-layer probe"
                     pred = [str(x) for x in head.predict(test_features[layer])]
+                    preds[(candidate, set_name)] = pred
                     seconds = load_seconds + time.perf_counter() - started
                     rows.append(score(candidate, "probe (frozen LM features + LR)", set_name,
                                       len(train_rows), gold, pred, labels, seconds))  # fmt: skip
-                    if set_name == "all_real":
+                    if set_name == last_set:
                         latency[candidate] = measure_latency(
                             functools.partial(probe_predict, encoder, head, layer),
                             probe_texts,
@@ -202,6 +206,14 @@ def main() -> None:
                         )
             del encoder
 
+    for row in rows:  # paired on the same test rows: does a candidate beat the task's student?
+        ref = preds.get((reference, row["train_set"]))
+        if ref is not None and row["candidate"] != reference:
+            own = preds[(row["candidate"], row["train_set"])]
+            row["paired_vs_task_student"] = {
+                "reference": reference,
+                **paired_bootstrap(gold, list(own), list(ref), labels),
+            }
     run = {
         "candidates": sorted({row["candidate"] for row in rows}),
         "loadavg_before": round(load_before[0], 2),
@@ -230,7 +242,7 @@ def main() -> None:
         "latency": latency,
     }
     write_json(args.out, report_json)
-    print(ja_students_table(report_json))
+    print(students_table(report_json))
     print(f"\nload average before/after: {run['loadavg_before']} / {run['loadavg_after']}; "
           f"wrote {args.out}")  # fmt: skip
 
