@@ -160,3 +160,45 @@ def test_the_set_up_times_come_from_the_fresh_clone_benchmark(tmp_path: Path) ->
     assert "`make repro-generation` 41 min, 3 teacher calls" in line
     assert "clean for default pipeline," in line and "abc1234" in line
     assert "1 tracked output file differs" in line
+
+
+def test_the_student_table_shows_each_candidate_s_ci_and_its_paired_verdict() -> None:
+    """`bench/students.py` results as README shows them: one row per candidate, its CI per
+    training set, and the paired difference against the task's own student."""
+    from synthdistill.docs_gen import students_table
+
+    def row(candidate: str, f1: float, paired: dict[str, object] | None) -> dict[str, object]:
+        out: dict[str, object] = {
+            "candidate": candidate,
+            "kind": "student kind",
+            "train_set": "seeds",
+            "n_train": 40,
+            "macro_f1": f1,
+            "macro_f1_ci": [f1 - 0.02, f1 + 0.02],
+        }
+        return out | ({"paired_vs_task_student": paired} if paired else {})
+
+    data = {
+        "setup": {
+            "task": "toy",
+            "n_test": 100,
+            "train_sets": {"seeds": 40},
+            "machine": "x86_64, 2 cores",
+            "runs": [{"candidates": ["a", "b"], "loadavg_before": 0.5, "loadavg_after": 1.5}],
+        },
+        "rows": [
+            row("a", 0.8, None),
+            row(
+                "b",
+                0.9,
+                {"macro_f1_delta": 0.1, "ci_low": 0.05, "ci_high": 0.15, "verdict": "better"},
+            ),
+        ],
+        "latency": {"a": {"latency_ms_batch1_median": 12.4}},
+    }
+    table = students_table(data)
+    assert "| `a` | student kind | 0.800 [0.780, 0.820] | (the task's student) | 12 |" in table
+    assert (
+        "| `b` | student kind | 0.900 [0.880, 0.920] | +0.100 [+0.050, +0.150] better |  |" in table
+    )
+    assert "`toy`, 100 test texts" in table and "load average 0.5-1.5" in table
