@@ -1198,14 +1198,23 @@ def fresh_clone_summary(root: Path) -> str:
         if "up to date" in data.get(key, "")
     ]
     changed = data.get("changed_tracked_files", [])
-    return (
+    # an LM student's training log records wall times; a dvc.lock hashes the files it holds
+    logs = [p for p in changed if "/live/" in p]
+    locks = [p for p in changed if p.endswith("dvc.lock")]
+    other = [p for p in changed if p not in logs and p not in locks]
+    text = (
         f"{runs} (install included; {data['machine']}, commit `{data['commit']}`, "
         f"load average {data['load_average_before']} before). Afterwards `dvc status` is "
         f"clean for {' and '.join(clean) or 'no'} pipeline{'s' if len(clean) != 1 else ''}, "
-        f"and {len(changed)} tracked output "
-        f"{'file differs' if len(changed) == 1 else 'files differ'} from the commit "
-        "(wall-time files aside)."
+        f"and {len(other)} tracked data, model or score "
+        f"{'file differs' if len(other) == 1 else 'files differ'} from the commit"
     )
+    if logs or locks:
+        text += (
+            f" ({len(logs)} training-log file{'s' if len(logs) != 1 else ''} with wall times "
+            f"and {len(locks)} dvc.lock hashing them do)"
+        )
+    return text + "."
 
 
 def _fill(text: str, begin: str, end: str, body: str) -> str:

@@ -152,14 +152,19 @@ def test_the_set_up_times_come_from_the_fresh_clone_benchmark(tmp_path: Path) ->
         ],
         "dvc_status_default": "Data and pipelines are up to date.",
         "dvc_status_generation": "train@x:\n\tchanged outs",
-        "changed_tracked_files": ["metrics/x/eval.json"],
+        "changed_tracked_files": [
+            "metrics/x/eval.json",
+            "metrics/y/live/student/metrics.json",
+            "pipelines/generation/dvc.lock",
+        ],
     }
     (tmp_path / "bench/results/fresh_clone.json").write_text(json.dumps(result))
     line = fresh_clone_summary(tmp_path)
     assert "`make repro` 14 min, 0 teacher calls" in line
     assert "`make repro-generation` 41 min, 3 teacher calls" in line
     assert "clean for default pipeline," in line and "abc1234" in line
-    assert "1 tracked output file differs" in line
+    assert "1 tracked data, model or score file differs" in line
+    assert "(1 training-log file with wall times and 1 dvc.lock hashing them do)" in line
 
 
 def test_the_student_table_shows_each_candidate_s_ci_and_its_paired_verdict() -> None:
