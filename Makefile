@@ -101,7 +101,10 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/students.py
+	$(BIN)/python bench/students.py --task bbc_news --sets seeds --probes '' --students minilm-l6,setfit,e5-linear,tfidf
 	$(BIN)/python bench/onnx_speed.py
+	# README's set-up times: a fresh clone's make repro and make repro-generation (~40 min)
+	$(BIN)/python bench/fresh_clone.py
 
 # The method grid on bbc_news: method x generate.seed at the same budget, as queued DVC
 # experiments (one worker: the teacher uses both cores), then the mean +- 95% CI table.
