@@ -36,6 +36,7 @@ import yaml
 from ruamel.yaml import YAML
 
 from synthdistill.cli import build_parser
+from synthdistill.metrics.stats import paired_bootstrap
 from synthdistill.params import SECTIONS, TaskDataParams, TaskParams
 from synthdistill.report import (
     README_BEGIN,
@@ -1175,6 +1176,148 @@ def _fill_students(root: Path, text: str) -> str:
     return text
 
 
+METHODS_BEGIN = "<!-- methods:begin (generated from metrics/experiments/<task>/<name>/) -->"
+METHODS_END = "<!-- methods:end -->"
+
+
+def _confusion(folder: Path, system: str) -> list[tuple[str, str]]:
+    rows = json.loads((folder / f"confusion_{system}.json").read_text(encoding="utf-8"))
+    return [(row["actual"], row["predicted"]) for row in rows]
+
+
+def methods_table(root: Path) -> str:
+    """README's method table: the committed run of each task and every exported
+    `dvc exp run` of it (``metrics/experiments/<task>/<name>/``, written by
+    ``scripts/export_experiment.py``), each with its CIs and a paired comparison of its
+    student + seeds with the committed run's on the same test rows."""
+    lines = [
+        "| task | method (run) | teacher calls | student, synthetic only [95% CI] "
+        "| student + seeds [95% CI] | + seeds vs seeds-only [95% CI] "
+        "| + seeds vs the committed run, paired [95% CI] |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task in sorted(p.name for p in (root / "metrics" / "experiments").glob("*") if p.is_dir()):
+        base = root / "metrics" / task
+        committed = _lock_params(root, f"generate@{task}")
+        method = _param(committed, f"tasks.{task}.method") or _param(committed, "generate.method")
+        runs = [(f"`{method}` (committed)", base, base / "plots")]
+        for folder in sorted((root / "metrics" / "experiments" / task).iterdir()):
+            changed = json.loads((folder / "params_changed.json").read_text(encoding="utf-8"))
+            method = changed["changed"].get("generate.method", "?")
+            runs.append((f"`{method}` (`dvc exp` {folder.name})", folder, folder / "predictions"))
+        reference = _confusion(base / "plots", "student_plus_seeds")
+        for label, folder, confusion in runs:
+            evaluation = json.loads((folder / "eval.json").read_text(encoding="utf-8"))
+            usage = json.loads((folder / "teacher_usage.json").read_text(encoding="utf-8"))
+            cells = [task, label, str(usage["requests"])]
+            for system in ("student", "student_plus_seeds"):
+                score = evaluation[system]
+                cells.append(
+                    _ci(score["macro_f1"], score["macro_f1_ci_low"], score["macro_f1_ci_high"], 3)
+                )
+            comp = evaluation["comparisons"]["student_plus_seeds_vs_seed_student"]
+            cells.append(
+                f"{_ci(comp['macro_f1_delta'], comp['ci_low'], comp['ci_high'], 3, sign='+')} "
+                f"{comp['verdict']}"
+            )
+            if folder == base:
+                cells.append("")
+            else:
+                mine = _confusion(confusion, "student_plus_seeds")
+                if [a for a, _ in mine] != [a for a, _ in reference]:
+                    raise ValueError(f"{folder}: not the committed run's test rows")
+                labels = sorted({a for a, _ in mine})
+                paired = paired_bootstrap(
+                    [a for a, _ in mine], [p for _, p in mine], [p for _, p in reference], labels
+                )
+                gap = _ci(paired["macro_f1_delta"], paired["ci_low"], paired["ci_high"], 3, "+")
+                cells.append(f"{gap} {paired['verdict']}")
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+SEED_BEGIN = "<!-- seed-curve:begin (generated from metrics/studies/seed_curve/summary.json) -->"
+SEED_END = "<!-- seed-curve:end -->"
+SEED_CURVE = "metrics/studies/seed_curve/summary.json"
+SEED_SYSTEMS = {
+    "student_plus_seeds": ("plus_seeds_vs_seeds_only", "student + seeds"),
+    "student": ("student_vs_seeds_only", "synthetic data only"),
+}
+
+
+def _delta_cell(score: float, delta: dict[str, Any]) -> str:
+    gap = _ci(delta["delta"], delta["ci_low"], delta["ci_high"], 3, sign="+")
+    return f"{score:.3f}; {gap} {delta['verdict']}"
+
+
+def seed_curve_table(summary: dict[str, Any], system: str) -> list[str]:
+    """One row per seed count: the seeds-only student, teacher prompting, the headroom
+    verdicts, and each method's ``system`` with its pooled paired delta."""
+    key, _ = SEED_SYSTEMS[system]
+    methods = summary["methods"]
+    lines = [
+        "| seeds per label | seeds-only | teacher prompting (test rows) | headroom, per draw | "
+        + " | ".join(f"{m}: macro-F1; vs seeds-only [95% CI]" for m in methods)
+        + " |",
+        "|---" * (4 + len(methods)) + "|",
+    ]
+    for entry in summary["points"]:
+        cells = [
+            str(entry["seeds_per_label"]),
+            f"{entry['seeds_only']:.3f}",
+            f"{entry['teacher_prompting']:.3f} ({entry['teacher_prompting_n']})",
+            ", ".join(entry["headroom"]),
+        ]
+        for method in methods:
+            result = entry["methods"][method]
+            score = result["student_plus_seeds" if system == "student_plus_seeds" else "student"]
+            cells.append(_delta_cell(score, result[key]))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def seed_curve_summary(root: Path, compact: bool = False) -> str:
+    """The seed-count curve's tables and verdict (stage seed_curve's summary)."""
+    path = root / SEED_CURVE
+    if not path.exists():
+        return "(not run yet: `dvc repro pipelines/studies/dvc.yaml`)\n"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    first = summary["points"][0]
+    calls = sorted(
+        {c for e in summary["points"] for r in e["methods"].values() for c in r["teacher_calls"]}
+    )
+    systems = ["student_plus_seeds"] if compact else list(SEED_SYSTEMS)
+    lines: list[str] = []
+    for system in systems:
+        if not compact:
+            lines += [
+                "",
+                f"**{SEED_SYSTEMS[system][1]}** (mean macro-F1 over the draws; the paired "
+                "difference from the seeds-only student, pooled over draws):",
+                "",
+            ]
+        lines += seed_curve_table(summary, system)
+    lines += [
+        "",
+        f"`{summary['task']}`, {len(first['draws'])} seed draws per point (seeds drawn from "
+        f"the task's seeds + pool), {'/'.join(map(str, calls))} teacher calls per method and "
+        f"point (`seed_curve.budget`: equal for every method); students are the task's "
+        f"student, scored on all {summary['n_test']} test rows; teacher prompting labels "
+        f"the first {first['teacher_prompting_n']} (labels in turn). CI: 95%, draws and test "
+        "rows resampled together. `dvc repro pipelines/studies/dvc.yaml` writes "
+        f"`{SEED_CURVE}`; `dvc plots show` draws the curve.",
+        "",
+        f"**Verdict**: {summary['verdict']['text']}",
+    ]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _fill_seed_curve(root: Path, text: str, compact: bool) -> str:
+    if SEED_BEGIN in text:
+        text = _fill(text, SEED_BEGIN, SEED_END, seed_curve_summary(root, compact))
+    return text
+
+
 FRESH_BEGIN = "<!-- fresh-clone:begin (generated from bench/results/fresh_clone.json) -->"
 FRESH_END = "<!-- fresh-clone:end -->"
 
@@ -1228,6 +1371,9 @@ def readme_text(root: Path) -> str:
     if ONNX_BEGIN in text:
         text = _fill(text, ONNX_BEGIN, ONNX_END, onnx_summary(root) + "\n")
     text = _fill_students(root, text)
+    text = _fill_seed_curve(root, text, compact=True)
+    if METHODS_BEGIN in text:
+        text = _fill(text, METHODS_BEGIN, METHODS_END, methods_table(root))
     return _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
 
 
@@ -1237,6 +1383,7 @@ BLOCK_PAGES = (
     "docs/benchmarks/index.md",
     "docs/how-to/japanese.md",
     "docs/how-to/own-task.md",
+    "docs/results/seed-curve.md",
 )
 
 
@@ -1246,7 +1393,7 @@ def _with_blocks(root: Path, path: str) -> str:
     if FRESH_BEGIN in text:
         text = _fill(text, FRESH_BEGIN, FRESH_END, fresh_clone_summary(root) + "\n")
     text = _fill_students(root, text)
-    return text
+    return _fill_seed_curve(root, text, compact=False)
 
 
 def _wanted(root: Path) -> dict[str, str]:

@@ -29,6 +29,7 @@ A second check: every ``params:`` key of every stage exists in its params file.
 from __future__ import annotations
 
 import ast
+import itertools
 import posixpath
 import re
 import shlex
@@ -120,7 +121,15 @@ def expand_stages(dvc: Mapping[str, Any], context: Mapping[str, Any]) -> list[St
     """All stages of a dvc.yaml document, foreach expanded and interpolated."""
     stages: list[Stage] = []
     for base, body in (dvc.get("stages") or {}).items():
-        assert "matrix" not in body, f"{base}: matrix stages are not supported by this test"
+        if "matrix" in body:  # the cartesian product, named base@v1-v2 like dvc does
+            axes = {name: interpolate(values, context) for name, values in body["matrix"].items()}
+            template = {k: v for k, v in body.items() if k != "matrix"}
+            for combo in itertools.product(*axes.values()):
+                item = dict(zip(axes, combo, strict=True))
+                key = "-".join(str(v) for v in combo)
+                ctx = {**context, "item": item}
+                stages.append(Stage(f"{base}@{key}", base, item, interpolate(template, ctx)))
+            continue
         if "foreach" not in body:
             stages.append(Stage(base, base, None, interpolate(body, context)))
             continue

@@ -1,0 +1,173 @@
+"""The seed-count curve from its points (stage seed_curve): mean macro-F1 per seed count,
+pooled paired deltas against the seeds-only student, and the verdict."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from synthdistill.errors import DataError
+from synthdistill.metrics.stats import CONFIDENCE, RESAMPLES
+
+Row = dict[str, Any]
+
+
+def _macro_f1(gold: np.ndarray, pred: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 of each row of ``gold``/``pred`` (resamples x examples)."""
+    f1 = np.zeros((gold.shape[0], n_labels))
+    for label in range(n_labels):
+        tp = ((gold == label) & (pred == label)).sum(axis=1)
+        fp = ((gold != label) & (pred == label)).sum(axis=1)
+        fn = ((gold == label) & (pred != label)).sum(axis=1)
+        denom = 2 * tp + fp + fn
+        f1[:, label] = np.divide(2 * tp, denom, out=np.zeros(len(tp)), where=denom > 0)
+    return f1.mean(axis=1)
+
+
+def pooled_delta(
+    gold: Sequence[str],
+    system: Sequence[Sequence[str]],
+    reference: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Mean over seed draws of macro-F1(system) - macro-F1(reference), paired on the same
+    test rows, with a 95% CI from a two-level bootstrap: the draws are resampled (the seeds
+    a user happens to hold vary) and so are the test rows (one index set for every draw)."""
+    index = {label: i for i, label in enumerate(labels)}
+    g = np.array([index[x] for x in gold])
+    a = np.array([[index.get(x, len(labels)) for x in preds] for preds in system])
+    b = np.array([[index.get(x, len(labels)) for x in preds] for preds in reference])
+    n_draws, n = a.shape
+    full = [
+        float(
+            _macro_f1(g[None], a[d][None], len(labels))[0]
+            - _macro_f1(g[None], b[d][None], len(labels))[0]
+        )
+        for d in range(n_draws)
+    ]
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, n, size=(resamples, n))
+    picks = rng.integers(0, n_draws, size=(resamples, n_draws))
+    per_draw = np.stack(
+        [
+            _macro_f1(g[rows], a[d][rows], len(labels))
+            - _macro_f1(g[rows], b[d][rows], len(labels))
+            for d in range(n_draws)
+        ],
+        axis=1,
+    )  # resamples x draws
+    means = np.take_along_axis(per_draw, picks, axis=1).mean(axis=1)
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = (round(float(v), 4) for v in np.percentile(means, [tail, 100 - tail]))
+    return {
+        "delta": round(float(np.mean(full)), 4),
+        "ci_low": low,
+        "ci_high": high,
+        "draws": n_draws,
+        "verdict": "better" if low > 0 else "worse" if high < 0 else "within noise",
+    }
+
+
+def collect(
+    points: Sequence[dict[str, Any]], labels: Sequence[str]
+) -> tuple[list[Row], dict[str, Any]]:
+    """The curve (one row per seed count: mean macro-F1 over draws of every system, the
+    ``dvc plots`` data) and the summary (pooled paired deltas against the seeds-only student
+    per seed count and method, and the verdict)."""
+    if not points:
+        raise DataError("seed curve: no points to collect")
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for point in points:
+        groups[(int(point["seeds_per_label"]), point["method"])].append(point)
+    methods = sorted({point["method"] for point in points})
+    curve: list[Row] = []
+    summary: dict[str, Any] = {
+        "task": points[0]["task"],
+        "n_test": len(points[0]["gold"]),
+        "methods": methods,
+        "points": [],
+    }
+    for k in sorted({key[0] for key in groups}):
+        anchor = sorted(groups[(k, methods[0])], key=lambda p: p["draw"])
+        row: Row = {"seeds_per_label": k, "draws": len(anchor)}
+        row["seeds_only"] = _mean(p["eval"]["seed_student"]["macro_f1"] for p in anchor)
+        row["teacher_prompting"] = _mean(p["eval"]["teacher_prompting"]["macro_f1"] for p in anchor)
+        entry: dict[str, Any] = {
+            "seeds_per_label": k,
+            "draws": [p["draw"] for p in anchor],
+            "seeds_only": row["seeds_only"],
+            "teacher_prompting": row["teacher_prompting"],
+            "teacher_prompting_n": anchor[0]["eval"]["teacher_prompting"]["n"],
+            "headroom": [p["eval"]["headroom"]["verdict"] for p in anchor],
+            "methods": {},
+        }
+        for method in methods:
+            runs = sorted(groups[(k, method)], key=lambda p: p["draw"])
+            if [p["draw"] for p in runs] != entry["draws"]:
+                raise DataError(f"seed curve: {method} at {k} seeds per label has other draws")
+            gold = runs[0]["gold"]
+            seeds_only = [p["predictions"]["seed_student"] for p in runs]
+            row[method] = _mean(p["eval"]["student"]["macro_f1"] for p in runs)
+            row[f"{method}_plus_seeds"] = _mean(
+                p["eval"]["student_plus_seeds"]["macro_f1"] for p in runs
+            )
+            entry["methods"][method] = {
+                "teacher_calls": [p["teacher_calls"] for p in runs],
+                "kept": [p["kept"] for p in runs],
+                "student": row[method],
+                "student_plus_seeds": row[f"{method}_plus_seeds"],
+                "student_vs_seeds_only": pooled_delta(
+                    gold, [p["predictions"]["student"] for p in runs], seeds_only, labels
+                ),
+                "plus_seeds_vs_seeds_only": pooled_delta(
+                    gold, [p["predictions"]["student_plus_seeds"] for p in runs], seeds_only, labels
+                ),
+            }
+        curve.append(row)
+        summary["points"].append(entry)
+    summary["verdict"] = verdict(summary)
+    return curve, summary
+
+
+def _mean(values: Any) -> float:
+    return round(float(np.mean(list(values))), 4)
+
+
+def verdict(summary: dict[str, Any]) -> dict[str, Any]:
+    """Below which seed count synthetic data helped: the seed counts where some method's
+    student + seeds beat the seeds-only student (pooled CI above 0), the largest of them,
+    and the best gain there."""
+    helped: list[tuple[int, str, dict[str, Any]]] = [
+        (entry["seeds_per_label"], method, result["plus_seeds_vs_seeds_only"])
+        for entry in summary["points"]
+        for method, result in entry["methods"].items()
+        if result["plus_seeds_vs_seeds_only"]["verdict"] == "better"
+    ]
+    if not helped:
+        return {
+            "helps_up_to": None,
+            "helped_at": [],
+            "text": (
+                "At no seed count did a method's student + seeds beat the seeds-only student "
+                "(pooled 95% CI)."
+            ),
+        }
+    top = max(k for k, _, _ in helped)
+    method, best = max((h[1:] for h in helped if h[0] == top), key=lambda h: h[1]["delta"])
+    counts = sorted({k for k, _, _ in helped})
+    gap = f"{best['delta']:+.3f} [{best['ci_low']:+.3f}, {best['ci_high']:+.3f}]"
+    return {
+        "helps_up_to": top,
+        "helped_at": counts,
+        "best_at_top": {"method": method, **best},
+        "text": (
+            f"Synthetic data helped at {', '.join(map(str, counts))} seed(s) per label and not "
+            f"above {top}: at {top}, {method} + seeds beat the seeds-only student by {gap} "
+            f"macro-F1 ({best['draws']} seed draws)."
+        ),
+    }

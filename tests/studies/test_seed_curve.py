@@ -1,0 +1,154 @@
+"""The seed-count study: seed draws never touch the test set and nest across seed counts;
+the pooled paired delta and the verdict say what the points say."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from synthdistill.errors import DataError
+from synthdistill.seed_curve import collect, pooled_delta, verdict
+from synthdistill.studies import derived_params, draw_seeds
+
+LABELS = ["a", "b", "c"]
+
+
+def rows(per_label: int) -> list[dict[str, Any]]:
+    return [
+        {"id": f"{label}-{i:03d}", "text": f"text {label} {i}", "label": label}
+        for label in LABELS
+        for i in range(per_label)
+    ]
+
+
+def test_draw_takes_k_per_label_and_leaves_the_rest_as_pool() -> None:
+    data = rows(10)
+    seeds, pool = draw_seeds(data, LABELS, 3, draw=0)
+    assert sorted(r["label"] for r in seeds) == sorted(LABELS * 3)
+    assert {r["id"] for r in seeds}.isdisjoint(r["id"] for r in pool)
+    assert len(seeds) + len(pool) == len(data)
+
+
+def test_draws_nest_across_seed_counts_and_differ_between_draws() -> None:
+    data = rows(20)
+    small, _ = draw_seeds(data, LABELS, 2, draw=1)
+    large, _ = draw_seeds(data, LABELS, 8, draw=1)
+    assert {r["id"] for r in small} <= {r["id"] for r in large}
+    other, _ = draw_seeds(data, LABELS, 8, draw=2)
+    assert {r["id"] for r in other} != {r["id"] for r in large}
+    again, _ = draw_seeds(list(reversed(data)), LABELS, 8, draw=1)  # input order is irrelevant
+    assert [r["id"] for r in again] == [r["id"] for r in large]
+
+
+def test_a_label_with_too_few_rows_is_a_clear_error() -> None:
+    with pytest.raises(DataError, match="label 'a': 2 rows outside the test set, 4 seeds"):
+        draw_seeds(rows(2), LABELS, 4, draw=0)
+
+
+def test_derived_params_set_the_study_knobs_only(tmp_path: Path) -> None:
+    root = tmp_path / "params.yaml"
+    root.write_text(
+        yaml.safe_dump(
+            {
+                "tasks": {"t": {"method": "zerogen", "budget": 7, "labels": {"a": "x"}}},
+                "generate": {"method": "fewgen", "budget": 80, "seed": 0, "shots": 2},
+                "teacher_prompting": {"max_examples": 40, "latency_probe": 4, "shots": True},
+            }
+        )
+    )
+    params = derived_params(root, "t", "annotate", 40, 2, 30)
+    assert params["tasks"]["t"] == {"method": None, "budget": None, "labels": {"a": "x"}}
+    assert params["generate"] == {"method": "annotate", "budget": 40, "seed": 2, "shots": 2}
+    assert params["teacher_prompting"] == {"max_examples": 30, "latency_probe": 0, "shots": True}
+
+
+GOLD = ["a"] * 20 + ["b"] * 20 + ["c"] * 20
+
+
+def test_pooled_delta_is_zero_for_identical_systems_and_positive_for_a_better_one() -> None:
+    weak = [GOLD[:30] + ["a"] * 30, GOLD[:30] + ["b"] * 30]
+    same = pooled_delta(GOLD, weak, weak, LABELS)
+    assert same["delta"] == 0 and same["ci_low"] == 0 and same["ci_high"] == 0
+    assert same["verdict"] == "within noise" and same["draws"] == 2
+    better = pooled_delta(GOLD, [GOLD, GOLD], weak, LABELS)
+    assert better["delta"] > 0.3 and better["ci_low"] > 0 and better["verdict"] == "better"
+    assert pooled_delta(GOLD, weak, [GOLD, GOLD], LABELS)["verdict"] == "worse"
+
+
+def point(k: int, draw: int, method: str, plus: list[str], seeds: list[str]) -> dict[str, Any]:
+    score = {"macro_f1": 0.5}
+    return {
+        "task": "t",
+        "method": method,
+        "seeds_per_label": k,
+        "draw": draw,
+        "teacher_calls": 40,
+        "kept": 30,
+        "gold": GOLD,
+        "eval": {
+            "student": score,
+            "student_plus_seeds": score,
+            "seed_student": score,
+            "teacher_prompting": {"macro_f1": 0.6, "n": 12},
+            "headroom": {"verdict": "teacher ahead"},
+        },
+        "predictions": {"student": seeds, "seed_student": seeds, "student_plus_seeds": plus},
+    }
+
+
+def test_collect_finds_where_synthetic_data_helps() -> None:
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(1, d, m, GOLD, weak) for d in (0, 1) for m in ("fewgen", "zerogen")]
+    points += [point(8, d, m, GOLD, GOLD) for d in (0, 1) for m in ("fewgen", "zerogen")]
+    curve, summary = collect(points, LABELS)
+    assert [row["seeds_per_label"] for row in curve] == [1, 8]
+    assert set(curve[0]) >= {"seeds_only", "teacher_prompting", "fewgen", "fewgen_plus_seeds"}
+    at_one = summary["points"][0]["methods"]["fewgen"]["plus_seeds_vs_seeds_only"]
+    assert at_one["verdict"] == "better" and at_one["draws"] == 2
+    assert summary["points"][1]["methods"]["fewgen"]["plus_seeds_vs_seeds_only"]["delta"] == 0
+    assert summary["verdict"]["helps_up_to"] == 1
+    assert summary["verdict"]["text"].startswith("Synthetic data helped at 1 seed(s) per label")
+
+
+def test_collect_refuses_points_with_mismatched_draws() -> None:
+    points = [point(1, 0, "fewgen", GOLD, GOLD), point(1, 1, "zerogen", GOLD, GOLD)]
+    with pytest.raises(DataError, match="other draws"):
+        collect(points, LABELS)
+
+
+def test_no_help_anywhere_says_so() -> None:
+    summary = {
+        "points": [
+            {
+                "seeds_per_label": 2,
+                "methods": {
+                    "fewgen": {
+                        "plus_seeds_vs_seeds_only": {"verdict": "within noise", "delta": 0.01}
+                    }
+                },
+            }
+        ]
+    }
+    assert verdict(summary)["helps_up_to"] is None
+
+
+def test_the_docs_block_shows_every_seed_count_and_the_verdict(tmp_path: Path) -> None:
+    from synthdistill.docs_gen import SEED_CURVE, seed_curve_summary
+
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(k, d, "fewgen", GOLD, weak) for k in (1, 4) for d in (0, 1)]
+    _, summary = collect(points, LABELS)
+    (tmp_path / SEED_CURVE).parent.mkdir(parents=True)
+    (tmp_path / SEED_CURVE).write_text(json.dumps(summary))
+    compact = seed_curve_summary(tmp_path, compact=True)
+    rows = [line for line in compact.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row.split(" | ")[0] for row in rows] == ["| seeds per label", "| 1", "| 4"]
+    assert "better" in rows[1] and "teacher ahead, teacher ahead" in rows[1]
+    assert "2 seed draws per point" in compact and "40 teacher calls" in compact
+    assert compact.rstrip().endswith(summary["verdict"]["text"])
+    full = seed_curve_summary(tmp_path)
+    assert "**synthetic data only**" in full and "**student + seeds**" in full
