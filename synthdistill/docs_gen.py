@@ -1031,7 +1031,12 @@ def headroom_page(root: Path) -> str:
                 f"| {task} | {gap['verdict']} | {cell} | `{name}`: {delta:+.3f} "
                 f"[{comp['ci_low']:+.3f}, {comp['ci_high']:+.3f}] | {comp['verdict']} |"
             )
-    return HEADROOM_HEAD + "\n".join(lines) + "\n" + HEADROOM_TAIL
+    text = HEADROOM_HEAD + "\n".join(lines) + "\n" + HEADROOM_TAIL
+    curve = root / SEED_CURVE
+    if curve.exists():  # the rule tested at every seed count of the study
+        rule = json.loads(curve.read_text(encoding="utf-8"))["headroom_rule"]["text"]
+        text += f"\nOn the [seed-count curve](seed-curve.md): {rule}\n"
+    return text
 
 
 HEADROOM_TAIL = """
@@ -1255,15 +1260,17 @@ def seed_curve_table(summary: dict[str, Any], system: str) -> list[str]:
     verdicts, and each method's ``system`` with its pooled paired delta."""
     key, _ = SEED_SYSTEMS[system]
     methods = summary["methods"]
+    axis = summary.get("axis", "seeds_per_label")
     lines = [
-        "| seeds per label | seeds-only | teacher prompting (test rows) | headroom, per draw | "
+        f"| {axis.replace('_', ' ')} | seeds-only | teacher prompting (test rows) "
+        "| headroom, per draw | "
         + " | ".join(f"{m}: macro-F1; vs seeds-only [95% CI]" for m in methods)
         + " |",
         "|---" * (4 + len(methods)) + "|",
     ]
     for entry in summary["points"]:
         cells = [
-            str(entry["seeds_per_label"]),
+            str(entry[axis]),
             f"{entry['seeds_only']:.3f}",
             f"{entry['teacher_prompting']:.3f} ({entry['teacher_prompting_n']})",
             ", ".join(entry["headroom"]),
@@ -1309,6 +1316,8 @@ def seed_curve_summary(root: Path, compact: bool = False) -> str:
         "",
         f"**Verdict**: {summary['verdict']['text']}",
     ]
+    if not compact and "headroom_rule" in summary:
+        lines += ["", f"**The headroom rule**: {summary['headroom_rule']['text']}"]
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

@@ -73,32 +73,36 @@ def pooled_delta(
     }
 
 
+AXES = {"seeds_per_label": "seed(s) per label", "teacher_calls": "teacher calls"}
+
+
 def collect(
-    points: Sequence[dict[str, Any]], labels: Sequence[str]
+    points: Sequence[dict[str, Any]], labels: Sequence[str], axis: str = "seeds_per_label"
 ) -> tuple[list[Row], dict[str, Any]]:
-    """The curve (one row per seed count: mean macro-F1 over draws of every system, the
-    ``dvc plots`` data) and the summary (pooled paired deltas against the seeds-only student
-    per seed count and method, and the verdict)."""
+    """The curve (one row per value of ``axis``, seeds per label or teacher calls: mean
+    macro-F1 over draws of every system, the ``dvc plots`` data) and the summary (pooled
+    paired deltas against the seeds-only student per value and method, and the verdict)."""
     if not points:
         raise DataError("seed curve: no points to collect")
     groups: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for point in points:
-        groups[(int(point["seeds_per_label"]), point["method"])].append(point)
+        groups[(int(point[axis]), point["method"])].append(point)
     methods = sorted({point["method"] for point in points})
     curve: list[Row] = []
     summary: dict[str, Any] = {
         "task": points[0]["task"],
+        "axis": axis,
         "n_test": len(points[0]["gold"]),
         "methods": methods,
         "points": [],
     }
     for k in sorted({key[0] for key in groups}):
         anchor = sorted(groups[(k, methods[0])], key=lambda p: p["draw"])
-        row: Row = {"seeds_per_label": k, "draws": len(anchor)}
+        row: Row = {axis: k, "draws": len(anchor)}
         row["seeds_only"] = _mean(p["eval"]["seed_student"]["macro_f1"] for p in anchor)
         row["teacher_prompting"] = _mean(p["eval"]["teacher_prompting"]["macro_f1"] for p in anchor)
         entry: dict[str, Any] = {
-            "seeds_per_label": k,
+            axis: k,
             "draws": [p["draw"] for p in anchor],
             "seeds_only": row["seeds_only"],
             "teacher_prompting": row["teacher_prompting"],
@@ -109,7 +113,7 @@ def collect(
         for method in methods:
             runs = sorted(groups[(k, method)], key=lambda p: p["draw"])
             if [p["draw"] for p in runs] != entry["draws"]:
-                raise DataError(f"seed curve: {method} at {k} seeds per label has other draws")
+                raise DataError(f"seed curve: {method} at {axis} {k} has other draws")
             gold = runs[0]["gold"]
             seeds_only = [p["predictions"]["seed_student"] for p in runs]
             row[method] = _mean(p["eval"]["student"]["macro_f1"] for p in runs)
@@ -131,6 +135,7 @@ def collect(
         curve.append(row)
         summary["points"].append(entry)
     summary["verdict"] = verdict(summary)
+    summary["headroom_rule"] = headroom_rule(summary)
     return curve, summary
 
 
@@ -142,8 +147,10 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
     """Below which seed count synthetic data helped: the seed counts where some method's
     student + seeds beat the seeds-only student (pooled CI above 0), the largest of them,
     and the best gain there."""
+    axis = summary.get("axis", "seeds_per_label")
+    unit = AXES[axis]
     helped: list[tuple[int, str, dict[str, Any]]] = [
-        (entry["seeds_per_label"], method, result["plus_seeds_vs_seeds_only"])
+        (entry[axis], method, result["plus_seeds_vs_seeds_only"])
         for entry in summary["points"]
         for method, result in entry["methods"].items()
         if result["plus_seeds_vs_seeds_only"]["verdict"] == "better"
@@ -153,8 +160,8 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
             "helps_up_to": None,
             "helped_at": [],
             "text": (
-                "At no seed count did a method's student + seeds beat the seeds-only student "
-                "(pooled 95% CI)."
+                f"At no value of {unit} did a method's student + seeds beat the seeds-only "
+                "student (pooled 95% CI)."
             ),
         }
     top = max(k for k, _, _ in helped)
@@ -166,8 +173,47 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
         "helped_at": counts,
         "best_at_top": {"method": method, **best},
         "text": (
-            f"Synthetic data helped at {', '.join(map(str, counts))} seed(s) per label and not "
+            f"Synthetic data helped at {', '.join(map(str, counts))} {unit} and not "
             f"above {top}: at {top}, {method} + seeds beat the seeds-only student by {gap} "
             f"macro-F1 ({best['draws']} seed draws)."
         ),
     }
+
+
+def headroom_rule(summary: dict[str, Any]) -> dict[str, Any]:
+    """Did the headroom line predict each seed count's outcome? It predicts help where the
+    teacher is ahead of the seeds-only student in every draw and none where it is behind
+    in every draw (mixed or unclear draws: no prediction); the outcome is whether some
+    method's student + seeds beat the seeds-only student."""
+    axis = summary.get("axis", "seeds_per_label")
+    checks = []
+    for entry in summary["points"]:
+        verdicts = set(entry["headroom"])
+        predicted = (
+            True
+            if verdicts == {"teacher ahead"}
+            else False
+            if verdicts == {"teacher behind"}
+            else None
+        )
+        helped = any(
+            r["plus_seeds_vs_seeds_only"]["verdict"] == "better" for r in entry["methods"].values()
+        )
+        held = None if predicted is None else predicted == helped
+        checks.append(
+            {
+                axis: entry[axis],
+                "predicted_help": predicted,
+                "helped": helped,
+                "held": held,
+            }
+        )
+    judged = [c for c in checks if c["held"] is not None]
+    held = sum(c["held"] for c in judged)
+    failed = [c[axis] for c in judged if not c["held"]]
+    text = (
+        f"The headroom rule made a prediction at {len(judged)} of {len(checks)} points "
+        f"and held at {held}"
+        + (f"; it failed at {', '.join(map(str, failed))} {AXES[axis]}." if failed else ".")
+    )
+    return {"checks": checks, "judged": len(judged), "held": held, "text": text}

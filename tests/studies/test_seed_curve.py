@@ -152,3 +152,13 @@ def test_the_docs_block_shows_every_seed_count_and_the_verdict(tmp_path: Path) -
     assert compact.rstrip().endswith(summary["verdict"]["text"])
     full = seed_curve_summary(tmp_path)
     assert "**synthetic data only**" in full and "**student + seeds**" in full
+
+
+def test_the_headroom_rule_is_checked_at_every_seed_count() -> None:
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(1, d, "fewgen", GOLD, weak) for d in (0, 1)]  # teacher ahead, helped
+    points += [point(8, d, "fewgen", GOLD, GOLD) for d in (0, 1)]  # teacher ahead, no help
+    _, summary = collect(points, LABELS)
+    rule = summary["headroom_rule"]
+    assert [c["held"] for c in rule["checks"]] == [True, False]
+    assert rule["text"].endswith("held at 1; it failed at 8 seed(s) per label.")
