@@ -1241,9 +1241,16 @@ def methods_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-SEED_BEGIN = "<!-- seed-curve:begin (generated from metrics/studies/seed_curve/summary.json) -->"
-SEED_END = "<!-- seed-curve:end -->"
+STUDY_BLOCK = re.compile(r"<!-- study-(\w+):begin ")
 SEED_CURVE = "metrics/studies/seed_curve/summary.json"
+
+
+def study_markers(name: str) -> tuple[str, str]:
+    """A study's generated block in a page: ``<!-- study-<name>:begin ... -->``."""
+    path = f"metrics/studies/{name}/summary.json"
+    return f"<!-- study-{name}:begin (generated from {path}) -->", f"<!-- study-{name}:end -->"
+
+
 SEED_SYSTEMS = {
     "student_plus_seeds": ("plus_seeds_vs_seeds_only", "student + seeds"),
     "student": ("student_vs_seeds_only", "synthetic data only"),
@@ -1283,9 +1290,11 @@ def seed_curve_table(summary: dict[str, Any], system: str) -> list[str]:
     return lines
 
 
-def seed_curve_summary(root: Path, compact: bool = False) -> str:
-    """The seed-count curve's tables and verdict (stage seed_curve's summary)."""
-    path = root / SEED_CURVE
+def seed_curve_summary(root: Path, compact: bool = False, name: str = "seed_curve") -> str:
+    """A study's tables and verdict (the summary its collecting stage wrote): the
+    seed-count curve, or ja_news at scale."""
+    rel = f"metrics/studies/{name}/summary.json"
+    path = root / rel
     if not path.exists():
         return "(not run yet: `dvc repro pipelines/studies/dvc.yaml`)\n"
     summary = json.loads(path.read_text(encoding="utf-8"))
@@ -1306,13 +1315,13 @@ def seed_curve_summary(root: Path, compact: bool = False) -> str:
         lines += seed_curve_table(summary, system)
     lines += [
         "",
-        f"`{summary['task']}`, {len(first['draws'])} seed draws per point (seeds drawn from "
+        f"`{summary['task']}`, {len(first['draws'])} seed draw(s) per point (seeds drawn from "
         f"the task's seeds + pool), {'/'.join(map(str, calls))} teacher calls per method and "
-        f"point (`seed_curve.budget`: equal for every method); students are the task's "
-        f"student, scored on all {summary['n_test']} test rows; teacher prompting labels "
-        f"the first {first['teacher_prompting_n']} (labels in turn). CI: 95%, draws and test "
-        "rows resampled together. `dvc repro pipelines/studies/dvc.yaml` writes "
-        f"`{SEED_CURVE}`; `dvc plots show` draws the curve.",
+        f"point (equal for every method at a point); students are the task's student, "
+        f"scored on all {summary['n_test']} test rows; teacher prompting labels "
+        f"{_first_rows(first['teacher_prompting_n'], summary['n_test'])}. CI: 95%, draws and "
+        "test rows resampled together. `dvc repro pipelines/studies/dvc.yaml` writes "
+        f"`{rel}`; `dvc plots show` draws it.",
         "",
         f"**Verdict**: {summary['verdict']['text']}",
     ]
@@ -1321,9 +1330,13 @@ def seed_curve_summary(root: Path, compact: bool = False) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
+def _first_rows(n: int, n_test: int) -> str:
+    return f"all {n}" if n >= n_test else f"the first {n} (labels in turn)"
+
+
 def _fill_seed_curve(root: Path, text: str, compact: bool) -> str:
-    if SEED_BEGIN in text:
-        text = _fill(text, SEED_BEGIN, SEED_END, seed_curve_summary(root, compact))
+    for name in sorted(set(STUDY_BLOCK.findall(text))):
+        text = _fill(text, *study_markers(name), seed_curve_summary(root, compact, name))
     return text
 
 

@@ -148,7 +148,7 @@ def test_the_docs_block_shows_every_seed_count_and_the_verdict(tmp_path: Path) -
     rows = [line for line in compact.splitlines() if line.startswith("| ") and "---" not in line]
     assert [row.split(" | ")[0] for row in rows] == ["| seeds per label", "| 1", "| 4"]
     assert "better" in rows[1] and "teacher ahead, teacher ahead" in rows[1]
-    assert "2 seed draws per point" in compact and "40 teacher calls" in compact
+    assert "2 seed draw(s) per point" in compact and "40 teacher calls" in compact
     assert compact.rstrip().endswith(summary["verdict"]["text"])
     full = seed_curve_summary(tmp_path)
     assert "**synthetic data only**" in full and "**student + seeds**" in full
