@@ -10,21 +10,14 @@ from typing import Any
 import numpy as np
 
 from synthdistill.errors import DataError
-from synthdistill.metrics.stats import CONFIDENCE, RESAMPLES
+from synthdistill.metrics.stats import CONFIDENCE, RESAMPLES, _scores
 
 Row = dict[str, Any]
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray, n_labels: int) -> np.ndarray:
     """Macro-F1 of each row of ``gold``/``pred`` (resamples x examples)."""
-    f1 = np.zeros((gold.shape[0], n_labels))
-    for label in range(n_labels):
-        tp = ((gold == label) & (pred == label)).sum(axis=1)
-        fp = ((gold != label) & (pred == label)).sum(axis=1)
-        fn = ((gold == label) & (pred != label)).sum(axis=1)
-        denom = 2 * tp + fp + fn
-        f1[:, label] = np.divide(2 * tp, denom, out=np.zeros(len(tp)), where=denom > 0)
-    return f1.mean(axis=1)
+    return _scores(gold, pred, n_labels)[1]
 
 
 def pooled_delta(

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 from dvc_runner import run_ok, stages_ran, stages_stale
+from toy_project import copy_project, toy_classification
 
 from synthdistill.io import read_jsonl, write_jsonl
-from synthdistill.params import load_task
-from synthdistill.tasks import load_examples
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -71,27 +70,8 @@ def _json_at(path: Path) -> dict:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project whose one task reads a small gold file (12 BBC texts a label)."""
     root = tmp_path_factory.mktemp("proj")
-    for name in ("stages", "synthdistill", "data/tasks"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
-        shutil.copy(REPO / name, root / name)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    bbc = load_task("bbc_news", REPO / "params.yaml")
-    rows = load_examples("bbc_news", bbc)
-    gold = [row for label in bbc.labels for row in [r for r in rows if r["label"] == label][:12]]
-    write_jsonl(root / "data/annotations/toy.jsonl", gold)
-    task = params["tasks"]["bbc_news"]
-    task["data"] = {
-        "source": "file",
-        "path": "data/annotations/toy.jsonl",
-        "seed_per_label": 2,
-        "test_per_label": 3,
-        "text_max_chars": 160,
-    }
-    task["student"] = "tfidf"
-    params["tasks"] = {TASK: task}
-    params["run_tasks"] = [TASK]
-    params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
+    params = copy_project(root, ("stages", "synthdistill", "data/tasks"))
+    toy_classification(root, params, TASK)
     params["generate"].update(budget=BUDGET, max_tokens=128)
     # explicit length bounds: the toy's texts are all cut at 160 characters, so bounds
     # derived from them would drop most of the teacher's longer rewrites

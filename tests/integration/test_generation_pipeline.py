@@ -5,12 +5,12 @@ its own generator, LoRA training of the real LM student, ROUGE evaluation with C
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from dvc_runner import run_ok, stages_ran
+from toy_project import copy_project
 
 from synthdistill.io import read_jsonl, write_jsonl
 from synthdistill.params import load_task
@@ -38,11 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project whose one generation task reads 40 real BBC lead -> headline
     pairs from a user file (source file, input/output fields)."""
     root = tmp_path_factory.mktemp("genproj")
-    for name in ("stages", "synthdistill", "pipelines", "data/tasks"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
-        shutil.copy(REPO / name, root / name)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params = copy_project(root, ("stages", "synthdistill", "pipelines", "data/tasks"))
     pairs = load_examples("bbc_headline", load_task("bbc_headline", REPO / "params.yaml"))
     write_jsonl(
         root / "data/annotations/toyh.jsonl",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 from dvc_runner import run_ok, stages_ran, stages_stale
+from toy_project import copy_project, toy_classification
 
-from synthdistill.io import read_jsonl, write_jsonl
-from synthdistill.params import load_task
-from synthdistill.tasks import load_examples
+from synthdistill.io import read_jsonl
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -35,27 +33,8 @@ ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project with one small task (12 BBC texts a label) and small study knobs."""
     root = tmp_path_factory.mktemp("studies")
-    for name in ("stages", "synthdistill", "data/tasks", "pipelines/studies"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("dvc.yaml", ".dvcignore", "requirements-models.txt"):
-        shutil.copy(REPO / name, root / name)
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    bbc = load_task("bbc_news", REPO / "params.yaml")
-    rows = load_examples("bbc_news", bbc)
-    gold = [row for label in bbc.labels for row in [r for r in rows if r["label"] == label][:12]]
-    write_jsonl(root / "data/annotations/toy.jsonl", gold)
-    task = params["tasks"]["bbc_news"]
-    task["data"] = {
-        "source": "file",
-        "path": "data/annotations/toy.jsonl",
-        "seed_per_label": 2,
-        "test_per_label": 3,
-        "text_max_chars": 160,
-    }
-    task["student"] = "tfidf"
-    params["tasks"] = {TASK: task}
-    params["run_tasks"] = [TASK]
-    params["teacher"].update(model="smollm2-135m-instruct", parallel=4, context=4096)
+    params = copy_project(root, ("stages", "synthdistill", "data/tasks", "pipelines/studies"))
+    toy_classification(root, params, TASK)
     params["generate"].update(max_tokens=128)
     params["preprocess"].update(min_chars=10, max_chars=600)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
