@@ -1032,11 +1032,18 @@ def headroom_page(root: Path) -> str:
                 f"[{comp['ci_low']:+.3f}, {comp['ci_high']:+.3f}] | {comp['verdict']} |"
             )
     text = HEADROOM_HEAD + "\n".join(lines) + "\n" + HEADROOM_TAIL
-    curve = root / SEED_CURVE
-    if curve.exists():  # the rule tested at every seed count of the study
-        rule = json.loads(curve.read_text(encoding="utf-8"))["headroom_rule"]["text"]
-        text += f"\nOn the [seed-count curve](seed-curve.md): {rule}\n"
+    for name, where in STUDY_PAGES.items():  # the rule tested at every point of a study
+        path = root / f"metrics/studies/{name}/summary.json"
+        if path.exists():
+            rule = json.loads(path.read_text(encoding="utf-8"))["headroom_rule"]["text"]
+            text += f"\nOn {where}: {rule}\n"
     return text
+
+
+STUDY_PAGES = {
+    "seed_curve": "the [seed-count curve](seed-curve.md) (`bbc_news`)",
+    "ja_scale": "[`ja_news` at scale](../how-to/japanese.md#ja_news-at-scale)",
+}
 
 
 HEADROOM_TAIL = """
