@@ -1063,8 +1063,9 @@ HEADROOM_TAIL = """
 - **The studies** (lines below, generated): at one or two seeds per label on `bbc_news`,
   few-shot generation helped though the teacher labels worse than the seeds-only student
   (a fine-tuned student with a handful of rows gains from varied texts, not labels); on
-  `ja_news` at 200 calls the teacher labels better, yet its pool labels did not lift the
-  student. The rule is about label knowledge only.
+  `ja_news` at 200 calls the teacher labels better and its generated rows lifted the
+  student, while its labels on pool texts did not. The rule is about label knowledge
+  only; whether a method passes that knowledge on is another question.
 
 The verdict is measured on the rows teacher prompting labels (`teacher_prompting.max_examples`),
 so its interval is wide; `teacher_prompting.max_examples: null` labels the whole test set.
