@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from synthdistill.errors import DataError
-from synthdistill.metrics.stats import CONFIDENCE, RESAMPLES, _scores
+from synthdistill.metrics.stats import RESAMPLES, _encode, _interval, _scores
 
 Row = dict[str, Any]
 
@@ -31,10 +31,10 @@ def pooled_delta(
     """Mean over seed draws of macro-F1(system) - macro-F1(reference), paired on the same
     test rows, with a 95% CI from a two-level bootstrap: the draws are resampled (the seeds
     a user happens to hold vary) and so are the test rows (one index set for every draw)."""
-    index = {label: i for i, label in enumerate(labels)}
-    g = np.array([index[x] for x in gold])
-    a = np.array([[index.get(x, len(labels)) for x in preds] for preds in system])
-    b = np.array([[index.get(x, len(labels)) for x in preds] for preds in reference])
+    labels = list(labels)
+    g, _ = _encode(gold, gold, labels)
+    a = np.stack([_encode(gold, preds, labels)[1] for preds in system])
+    b = np.stack([_encode(gold, preds, labels)[1] for preds in reference])
     n_draws, n = a.shape
     full = [
         float(
@@ -55,8 +55,7 @@ def pooled_delta(
         axis=1,
     )  # resamples x draws
     means = np.take_along_axis(per_draw, picks, axis=1).mean(axis=1)
-    tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = (round(float(v), 4) for v in np.percentile(means, [tail, 100 - tail]))
+    low, high = _interval(means)
     return {
         "delta": round(float(np.mean(full)), 4),
         "ci_low": low,
