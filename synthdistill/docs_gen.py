@@ -1299,7 +1299,11 @@ def seed_curve_table(summary: dict[str, Any], system: str) -> list[str]:
         for method in methods:
             result = entry["methods"][method]
             score = result["student_plus_seeds" if system == "student_plus_seeds" else "student"]
-            cells.append(_delta_cell(score, result[key]))
+            if score is None:  # no synthetic-only student: too few labels kept (some draw)
+                draws = ", ".join(str(m["draw"]) for m in result["missing_student"])
+                cells.append(f"none: fewer than two labels kept (draw {draws})")
+            else:
+                cells.append(_delta_cell(score, result[key]))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

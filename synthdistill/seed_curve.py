@@ -108,22 +108,34 @@ def collect(
                 raise DataError(f"seed curve: {method} at {axis} {k} has other draws")
             gold = runs[0]["gold"]
             seeds_only = [p["predictions"]["seed_student"] for p in runs]
-            row[method] = _mean(p["eval"]["student"]["macro_f1"] for p in runs)
+            # A draw whose synthetic data kept fewer than two labels has no synthetic-only
+            # student (studies.run_point): no score or delta for it at this value, no 0.0.
+            missing = [
+                {"draw": p["draw"], "reason": p["missing"]["student"]}
+                for p in runs
+                if "student" in p.get("missing", {})
+            ]
+            if not missing:
+                row[method] = _mean(p["eval"]["student"]["macro_f1"] for p in runs)
             row[f"{method}_plus_seeds"] = _mean(
                 p["eval"]["student_plus_seeds"]["macro_f1"] for p in runs
             )
             entry["methods"][method] = {
                 "teacher_calls": [p["teacher_calls"] for p in runs],
                 "kept": [p["kept"] for p in runs],
-                "student": row[method],
+                "student": row.get(method),
                 "student_plus_seeds": row[f"{method}_plus_seeds"],
-                "student_vs_seeds_only": pooled_delta(
+                "student_vs_seeds_only": None
+                if missing
+                else pooled_delta(
                     gold, [p["predictions"]["student"] for p in runs], seeds_only, labels
                 ),
                 "plus_seeds_vs_seeds_only": pooled_delta(
                     gold, [p["predictions"]["student_plus_seeds"] for p in runs], seeds_only, labels
                 ),
             }
+            if missing:
+                entry["methods"][method]["missing_student"] = missing
         curve.append(row)
         summary["points"].append(entry)
     summary["verdict"] = verdict(summary)

@@ -85,6 +85,15 @@ def derived_params(
     return params
 
 
+def synthetic_only_missing(kept: Sequence[Row]) -> str | None:
+    """Why no synthetic-only student can be trained on ``kept`` (fewer than two labels), or
+    None when one can."""
+    labels = {row["label"] for row in kept}
+    if len(labels) >= 2:
+        return None
+    return f"the synthetic data kept {len(kept)} example(s) of {len(labels)} label(s)"
+
+
 def run_point(
     task: str,
     method: str,
@@ -133,18 +142,29 @@ def run_point(
             + ["--real", pool_path, seed, "--seeds", seed, "--out", work / "train.jsonl"]
             + ["--rejected", work / "dropped.jsonl", "--counts", work / "counts.json"],
         )
-        run_stage("train", [*common, "--data", work / "train.jsonl", "--out", work / "student"])
+        kept = read_jsonl(work / "train.jsonl", allow_empty=True)
+        # A classifier needs two labels: a point whose synthetic data kept fewer has no
+        # synthetic-only student (the collector reports it missing); student + seeds still
+        # trains, on the seeds and whatever was kept.
+        models: dict[str, Path] = {}
+        missing = synthetic_only_missing(kept)
+        if missing is None:
+            run_stage("train", [*common, "--data", work / "train.jsonl", "--out", work / "student"])
+            models["student"] = work / "student"
+        else:
+            log.warning(
+                "%s %s k=%d draw %d: no synthetic-only student (%s)", task, method, k, draw, missing
+            )
         run_stage(
             "train",
             [*common, "--data", work / "train.jsonl", "--add-seeds", seed]
             + ["--filter-model", work / "seeds", "--out", work / "plus_seeds"],
         )
-        models = {name: work / name for name in ("student", "plus_seeds")}
+        models.update(seed_student=work / "seeds", student_plus_seeds=work / "plus_seeds")
         run_stage(
             "evaluate",
-            [*common, "--test", test, "--model", f"student={models['student']}"]
-            + ["--model", f"seed_student={work / 'seeds'}"]
-            + ["--model", f"student_plus_seeds={models['plus_seeds']}"]
+            [*common, "--test", test]
+            + [arg for name, path in models.items() for arg in ("--model", f"{name}={path}")]
             + ["--teacher-predictions", work / "teacher.jsonl", "--metrics", work / "eval.json"]
             + ["--predictions-dir", work / "predictions"],
         )
@@ -156,15 +176,17 @@ def run_point(
             "n_seeds": len(seeds),
             "teacher_calls": read_json(work / "usage.json")["requests"],
             "new_teacher_calls": read_json(work / "runtime.json")["teacher_calls"],
-            "kept": len(read_jsonl(work / "train.jsonl", allow_empty=True)),
+            "kept": len(kept),
             "eval": read_json(work / "eval.json"),
             "gold": [row["label"] for row in read_jsonl(test)],
             "predictions": {
                 name: [
                     row["prediction"] for row in read_jsonl(work / "predictions" / f"{name}.jsonl")
                 ]
-                for name in ("student", "seed_student", "student_plus_seeds")
+                for name in models
             },
         }
+        if missing is not None:
+            point["missing"] = {"student": missing}
     write_json(out, point)
     return point

@@ -3,7 +3,7 @@ temporary git repo runs `prepare` upstream, then the matrix points (the real sta
 the real smallest teacher, a TF-IDF student) and the collecting stages; `dvc plots show`
 renders the curve; adding a seed draw makes only the new points stale.
 
-Cost: about two minutes (five small points), so it is `make test-all`'s (slow).
+Cost: about two minutes (three small points), so it is `make test-all`'s (slow).
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "ja_scale": {
             "task": TASK,
             "seeds_per_label": 1,
-            "budgets": [5],
+            "budgets": [1],  # one label at most: no synthetic-only student, still a point
             "draws": [0],
-            "methods": ["zerogen"],  # label-conditioned: every label has rows to train on
+            "methods": ["zerogen"],
             "teacher_examples": 1000,
         },
     }
@@ -89,6 +89,10 @@ def test_the_study_runs_pools_plots_and_grows_by_new_points_only(project: Path) 
     assert summary["verdict"]["text"] and summary["headroom_rule"]["checks"]
     scale = json.loads((project / "metrics/studies/ja_scale/summary.json").read_text())
     assert scale["axis"] == "teacher_calls" and scale["points"][0]["teacher_prompting_n"] == 15
+    one_call = scale["points"][0]["methods"]["zerogen"]
+    assert one_call["student"] is None and one_call["student_vs_seeds_only"] is None
+    assert "label(s)" in one_call["missing_student"][0]["reason"]
+    assert one_call["plus_seeds_vs_seeds_only"]["draws"] == 1
 
     shown = subprocess.run(
         ["dvc", "plots", "show", "--json"], cwd=project, capture_output=True, text=True, env=ENV

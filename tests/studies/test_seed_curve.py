@@ -12,7 +12,7 @@ import yaml
 
 from synthdistill.errors import DataError
 from synthdistill.seed_curve import collect, pooled_delta, verdict
-from synthdistill.studies import derived_params, draw_seeds
+from synthdistill.studies import derived_params, draw_seeds, synthetic_only_missing
 
 LABELS = ["a", "b", "c"]
 
@@ -162,3 +162,32 @@ def test_the_headroom_rule_is_checked_at_every_seed_count() -> None:
     rule = summary["headroom_rule"]
     assert [c["held"] for c in rule["checks"]] == [True, False]
     assert rule["text"].endswith("held at 1; it failed at 8 seed(s) per label.")
+
+
+def test_too_few_labels_kept_means_no_synthetic_only_student() -> None:
+    assert synthetic_only_missing([{"label": "a"}, {"label": "b"}]) is None
+    assert synthetic_only_missing([]) == "the synthetic data kept 0 example(s) of 0 label(s)"
+    assert synthetic_only_missing([{"label": "a"}] * 3) == (
+        "the synthetic data kept 3 example(s) of 1 label(s)"
+    )
+
+
+def test_a_draw_without_a_synthetic_only_student_gets_no_score_but_plus_seeds_does(
+    tmp_path: Path,
+) -> None:
+    from synthdistill.docs_gen import SEED_CURVE, seed_curve_summary
+
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(1, d, "fewgen", GOLD, weak) for d in (0, 1)]
+    lost = points[1]
+    del lost["eval"]["student"], lost["predictions"]["student"]
+    lost["missing"] = {"student": "the synthetic data kept 2 example(s) of 1 label(s)"}
+    curve, summary = collect(points, LABELS)
+    assert "fewgen" not in curve[0] and curve[0]["fewgen_plus_seeds"] == 0.5
+    result = summary["points"][0]["methods"]["fewgen"]
+    assert result["student"] is None and result["student_vs_seeds_only"] is None
+    assert result["missing_student"] == [{"draw": 1, "reason": lost["missing"]["student"]}]
+    assert result["plus_seeds_vs_seeds_only"]["verdict"] == "better"
+    (tmp_path / SEED_CURVE).parent.mkdir(parents=True)
+    (tmp_path / SEED_CURVE).write_text(json.dumps(summary))
+    assert "none: fewer than two labels kept (draw 1)" in seed_curve_summary(tmp_path)
