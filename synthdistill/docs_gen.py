@@ -1297,7 +1297,10 @@ def seed_curve_table(summary: dict[str, Any], system: str) -> list[str]:
             ", ".join(entry["headroom"]),
         ]
         for method in methods:
-            result = entry["methods"][method]
+            result = entry["methods"].get(method)
+            if result is None:  # e.g. annotation at a budget above the pool: no such point
+                cells.append("no point at this value")
+                continue
             score = result["student_plus_seeds" if system == "student_plus_seeds" else "student"]
             if score is None:  # no synthetic-only student: too few labels kept (some draw)
                 draws = ", ".join(str(m["draw"]) for m in result["missing_student"])

@@ -89,7 +89,10 @@ def collect(
         "points": [],
     }
     for k in sorted({key[0] for key in groups}):
-        anchor = sorted(groups[(k, methods[0])], key=lambda p: p["draw"])
+        # A method may be absent at a value: annotation stops at the pool, so on the
+        # teacher-calls axis its largest budget lands on the pool's size, not the budget.
+        present = [method for method in methods if (k, method) in groups]
+        anchor = sorted(groups[(k, present[0])], key=lambda p: p["draw"])
         row: Row = {axis: k, "draws": len(anchor)}
         row["seeds_only"] = _mean(p["eval"]["seed_student"]["macro_f1"] for p in anchor)
         row["teacher_prompting"] = _mean(p["eval"]["teacher_prompting"]["macro_f1"] for p in anchor)
@@ -102,7 +105,7 @@ def collect(
             "headroom": [p["eval"]["headroom"]["verdict"] for p in anchor],
             "methods": {},
         }
-        for method in methods:
+        for method in present:
             runs = sorted(groups[(k, method)], key=lambda p: p["draw"])
             if [p["draw"] for p in runs] != entry["draws"]:
                 raise DataError(f"seed curve: {method} at {axis} {k} has other draws")
@@ -172,14 +175,17 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
     method, best = max((h[1:] for h in helped if h[0] == top), key=lambda h: h[1]["delta"])
     counts = sorted({k for k, _, _ in helped})
     gap = f"{best['delta']:+.3f} [{best['ci_low']:+.3f}, {best['ci_high']:+.3f}]"
+    # "not above" only where a larger value was tried: the top of the range says no more.
+    tried = max(entry[axis] for entry in summary["points"])
+    reach = f"and not above {top}" if top < tried else "up to the largest value tried"
     return {
         "helps_up_to": top,
         "helped_at": counts,
         "best_at_top": {"method": method, **best},
         "text": (
-            f"Synthetic data helped at {', '.join(map(str, counts))} {unit} and not "
-            f"above {top}: at {top}, {method} + seeds beat the seeds-only student by {gap} "
-            f"macro-F1 ({best['draws']} seed draws)."
+            f"Synthetic data helped at {', '.join(map(str, counts))} {unit} {reach}: "
+            f"at {top}, {method} + seeds beat the seeds-only student by {gap} "
+            f"macro-F1 ({best['draws']} seed draw(s))."
         ),
     }
 

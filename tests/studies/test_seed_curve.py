@@ -191,3 +191,31 @@ def test_a_draw_without_a_synthetic_only_student_gets_no_score_but_plus_seeds_do
     (tmp_path / SEED_CURVE).parent.mkdir(parents=True)
     (tmp_path / SEED_CURVE).write_text(json.dumps(summary))
     assert "none: fewer than two labels kept (draw 1)" in seed_curve_summary(tmp_path)
+
+
+def test_a_method_absent_at_a_value_gets_its_own_row_not_an_error(tmp_path: Path) -> None:
+    from synthdistill.docs_gen import seed_curve_summary
+
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(48, 0, m, GOLD, weak) for m in ("annotate", "fewgen")]
+    points += [point(205, 0, "annotate", GOLD, weak), point(400, 0, "fewgen", GOLD, weak)]
+    for p in points:
+        p["teacher_calls"] = p.pop("seeds_per_label")
+    curve, summary = collect(points, LABELS, axis="teacher_calls")
+    assert [row["teacher_calls"] for row in curve] == [48, 205, 400]
+    assert sorted(summary["points"][1]["methods"]) == ["annotate"]
+    assert "fewgen" not in curve[1] and "annotate_plus_seeds" in curve[1]
+    path = tmp_path / "metrics/studies/ja_scale/summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(summary))
+    table = seed_curve_summary(tmp_path, name="ja_scale")
+    row = next(line for line in table.splitlines() if line.startswith("| 205 |"))
+    assert row.rstrip(" |").endswith("no point at this value")
+
+
+def test_the_verdict_says_not_above_only_where_a_larger_value_was_tried() -> None:
+    weak = GOLD[:30] + ["a"] * 30
+    _, summary = collect([point(1, 0, "fewgen", GOLD, weak)], LABELS)
+    text = summary["verdict"]["text"]
+    assert "up to the largest value tried" in text and "not above" not in text
+    assert text.endswith("(1 seed draw(s)).")
