@@ -19,6 +19,11 @@ def main() -> None:
     p.add_argument("--pool", type=Path, required=True, help="the task's pool (drawn from)")
     p.add_argument("--test", type=Path, required=True, help="the task's test set")
     p.add_argument("--out", type=Path, required=True, help="the point (JSON)")
+    p.add_argument(
+        "--generation-seed",
+        type=int,
+        help="seeds the method's sampling instead of --draw (same seeds, other synthetic data)",
+    )
     args = p.parse_args()
     run_point(
         args.task,
@@ -30,6 +35,7 @@ def main() -> None:
         Path(args.params),
         (args.seed, args.pool, args.test),
         args.out,
+        args.generation_seed,
     )
 
 

@@ -92,22 +92,24 @@ def collect(
         # A method may be absent at a value: annotation stops at the pool, so on the
         # teacher-calls axis its largest budget lands on the pool's size, not the budget.
         present = [method for method in methods if (k, method) in groups]
-        anchor = sorted(groups[(k, present[0])], key=lambda p: p["draw"])
+        anchor = sorted(groups[(k, present[0])], key=_run)
         row: Row = {axis: k, "draws": len(anchor)}
         row["seeds_only"] = _mean(p["eval"]["seed_student"]["macro_f1"] for p in anchor)
         row["teacher_prompting"] = _mean(p["eval"]["teacher_prompting"]["macro_f1"] for p in anchor)
         entry: dict[str, Any] = {
             axis: k,
             "draws": [p["draw"] for p in anchor],
+            **_generation_seeds(anchor),
             "seeds_only": row["seeds_only"],
             "teacher_prompting": row["teacher_prompting"],
             "teacher_prompting_n": anchor[0]["eval"]["teacher_prompting"]["n"],
+            **_baseline_cis(anchor),
             "headroom": [p["eval"]["headroom"]["verdict"] for p in anchor],
             "methods": {},
         }
         for method in present:
-            runs = sorted(groups[(k, method)], key=lambda p: p["draw"])
-            if [p["draw"] for p in runs] != entry["draws"]:
+            runs = sorted(groups[(k, method)], key=_run)
+            if [_run(p) for p in runs] != [_run(p) for p in anchor]:
                 raise DataError(f"seed curve: {method} at {axis} {k} has other draws")
             gold = runs[0]["gold"]
             seeds_only = [p["predictions"]["seed_student"] for p in runs]
@@ -146,6 +148,45 @@ def collect(
     return curve, summary
 
 
+def _run(point: dict[str, Any]) -> tuple[int, int]:
+    """A point's run within its value: its seed draw, then its generation seed (if any)."""
+    return int(point["draw"]), int(point.get("generation_seed", -1))
+
+
+def _generation_seeds(runs: Sequence[dict[str, Any]]) -> dict[str, list[int]]:
+    """``{"generation_seeds": [...]}`` where the runs set one apart from the draw, else {}."""
+    if not any("generation_seed" in p for p in runs):
+        return {}
+    return {"generation_seeds": [int(p.get("generation_seed", p["draw"])) for p in runs]}
+
+
+def _baseline_cis(runs: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
+    """The seeds-only student's and teacher prompting's 95% CIs where every run of a value
+    shares one seed draw (so both baselines are the same model on the same rows), else {}:
+    a mean over draws has no CI of its own here."""
+    if len({p["draw"] for p in runs}) > 1:
+        return {}
+    scores = runs[0]["eval"]
+    return {
+        f"{name}_ci": [scores[system]["macro_f1_ci_low"], scores[system]["macro_f1_ci_high"]]
+        for name, system in (
+            ("seeds_only", "seed_student"),
+            ("teacher_prompting", "teacher_prompting"),
+        )
+    }
+
+
+def runs_unit(summary: dict[str, Any]) -> str:
+    """What the pooled runs are: seed draws, or seed draws x generation seeds."""
+    first = summary["points"][0]
+    if "generation_seeds" not in first:
+        return "seed draw(s)"
+    return (
+        f"runs ({len(set(first['draws']))} seed draw(s) x "
+        f"{len(set(first['generation_seeds']))} generation seed(s))"
+    )
+
+
 def _mean(values: Any) -> float:
     return round(float(np.mean(list(values))), 4)
 
@@ -177,7 +218,7 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
     gap = f"{best['delta']:+.3f} [{best['ci_low']:+.3f}, {best['ci_high']:+.3f}]"
     # "not above" only where a larger value was tried: the top of the range says no more.
     tried = max(entry[axis] for entry in summary["points"])
-    reach = f"and not above {top}" if top < tried else "up to the largest value tried"
+    reach = f"and not above {top}" if top < tried else "(the largest value tried included)"
     return {
         "helps_up_to": top,
         "helped_at": counts,
@@ -185,7 +226,7 @@ def verdict(summary: dict[str, Any]) -> dict[str, Any]:
         "text": (
             f"Synthetic data helped at {', '.join(map(str, counts))} {unit} {reach}: "
             f"at {top}, {method} + seeds beat the seeds-only student by {gap} "
-            f"macro-F1 ({best['draws']} seed draw(s))."
+            f"macro-F1 ({best['draws']} {runs_unit(summary)})."
         ),
     }
 

@@ -72,15 +72,27 @@ def run_stage(name: str, args: Sequence[object]) -> None:
 
 
 def derived_params(
-    root_params: Path, task: str, method: str, budget: int, draw: int, teacher_examples: int
+    root_params: Path,
+    task: str,
+    method: str,
+    budget: int,
+    draw: int,
+    teacher_examples: int,
+    generation_seed: int | None = None,
 ) -> dict[str, Any]:
     """The root params with the study's method and budget and the draw: the task's own
     method and budget overrides are cleared, the draw seeds the teacher's sampling (so a
     zero-shot method makes the same calls at every seed count of one draw), teacher
-    prompting labels ``teacher_examples`` test rows and skips its (uncached) latency probe."""
+    prompting labels ``teacher_examples`` test rows and skips its (uncached) latency probe.
+    A ``generation_seed`` seeds the method instead of the draw: the generation's sampling
+    (``generate.seed``) and which pool rows are annotated (``finetune.seed``), so runs on
+    one seed draw differ in their synthetic data only."""
     params = yaml.safe_load(root_params.read_text(encoding="utf-8"))
     params["tasks"][task].update(method=None, budget=None)
-    params["generate"].update(method=method, budget=budget, seed=draw)
+    seed = draw if generation_seed is None else generation_seed
+    params["generate"].update(method=method, budget=budget, seed=seed)
+    if generation_seed is not None:
+        params["finetune"]["seed"] = generation_seed
     params["teacher_prompting"].update(max_examples=teacher_examples, latency_probe=0)
     return params
 
@@ -104,15 +116,19 @@ def run_point(
     root_params: Path,
     split: tuple[Path, Path, Path],
     out: Path,
+    generation_seed: int | None = None,
 ) -> dict[str, Any]:
     """One point of the seed-count curve: ``k`` seeds per label of draw ``draw`` from the
     ``split`` files (seed, pool, test), then the seeds-only student, teacher prompting, and
     ``method``'s synthetic-only student and student + seeds, each evaluated on the test set;
-    written to ``out`` with every system's test predictions (the curve pools them)."""
+    written to ``out`` with every system's test predictions (the curve pools them).
+    ``generation_seed``: see :func:`derived_params`."""
     seed_file, pool_file, test = split
     labels = list(yaml.safe_load(root_params.read_text(encoding="utf-8"))["tasks"][task]["labels"])
     seeds, pool = draw_seeds(read_jsonl(seed_file) + read_jsonl(pool_file), labels, k, draw)
-    params = derived_params(root_params, task, method, budget, draw, teacher_examples)
+    params = derived_params(
+        root_params, task, method, budget, draw, teacher_examples, generation_seed
+    )
     with tempfile.TemporaryDirectory(prefix=f"seed-curve-{k}-{draw}-{method}-") as tmp:
         work = Path(tmp)
         seed, pool_path, params_file = (
@@ -175,7 +191,6 @@ def run_point(
             "draw": draw,
             "n_seeds": len(seeds),
             "teacher_calls": read_json(work / "usage.json")["requests"],
-            "new_teacher_calls": read_json(work / "runtime.json")["teacher_calls"],
             "kept": len(kept),
             "eval": read_json(work / "eval.json"),
             "gold": [row["label"] for row in read_jsonl(test)],
@@ -188,5 +203,7 @@ def run_point(
         }
         if missing is not None:
             point["missing"] = {"student": missing}
+        if generation_seed is not None:
+            point["generation_seed"] = generation_seed
     write_json(out, point)
     return point

@@ -52,6 +52,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "seeds_per_label": 1,
             "budgets": [1],  # one label at most: no synthetic-only student, still a point
             "draws": [0],
+            "generation_seeds": [0],
             "methods": ["zerogen"],
             "teacher_examples": 1000,
         },

@@ -80,7 +80,7 @@ def test_pooled_delta_is_zero_for_identical_systems_and_positive_for_a_better_on
 
 
 def point(k: int, draw: int, method: str, plus: list[str], seeds: list[str]) -> dict[str, Any]:
-    score = {"macro_f1": 0.5}
+    score = {"macro_f1": 0.5, "macro_f1_ci_low": 0.4, "macro_f1_ci_high": 0.6}
     return {
         "task": "t",
         "method": method,
@@ -93,7 +93,12 @@ def point(k: int, draw: int, method: str, plus: list[str], seeds: list[str]) -> 
             "student": score,
             "student_plus_seeds": score,
             "seed_student": score,
-            "teacher_prompting": {"macro_f1": 0.6, "n": 12},
+            "teacher_prompting": {
+                "macro_f1": 0.6,
+                "macro_f1_ci_low": 0.45,
+                "macro_f1_ci_high": 0.75,
+                "n": 12,
+            },
             "headroom": {"verdict": "teacher ahead"},
         },
         "predictions": {"student": seeds, "seed_student": seeds, "student_plus_seeds": plus},
@@ -217,5 +222,80 @@ def test_the_verdict_says_not_above_only_where_a_larger_value_was_tried() -> Non
     weak = GOLD[:30] + ["a"] * 30
     _, summary = collect([point(1, 0, "fewgen", GOLD, weak)], LABELS)
     text = summary["verdict"]["text"]
-    assert "up to the largest value tried" in text and "not above" not in text
+    assert "(the largest value tried included)" in text and "not above" not in text
     assert text.endswith("(1 seed draw(s)).")
+
+
+def test_a_generation_seed_seeds_the_method_and_the_annotated_pool_sample(tmp_path: Path) -> None:
+    root = tmp_path / "params.yaml"
+    root.write_text(
+        yaml.safe_dump(
+            {
+                "tasks": {"t": {"method": None, "budget": None}},
+                "generate": {"method": "fewgen", "budget": 80, "seed": 0},
+                "finetune": {"seed": 0, "epochs": 3},
+                "teacher_prompting": {"max_examples": 40, "latency_probe": 4},
+            }
+        )
+    )
+    by_draw = derived_params(root, "t", "annotate", 40, 2, 30)
+    assert by_draw["generate"]["seed"] == 2 and by_draw["finetune"]["seed"] == 0
+    by_seed = derived_params(root, "t", "annotate", 40, 2, 30, generation_seed=5)
+    assert by_seed["generate"]["seed"] == 5 and by_seed["finetune"] == {"seed": 5, "epochs": 3}
+
+
+def test_generation_seeds_pool_as_runs_of_one_draw(tmp_path: Path) -> None:
+    from synthdistill.docs_gen import seed_curve_summary
+
+    weak = GOLD[:30] + ["a"] * 30
+    points = [point(200, 0, m, GOLD, weak) for m in ("annotate", "fewgen") for _ in (0, 1)]
+    for p, gen in zip(points, (0, 1, 1, 0), strict=True):  # file order is irrelevant
+        p["generation_seed"] = gen
+        p["teacher_calls"] = p.pop("seeds_per_label")
+    _, summary = collect(points, LABELS, axis="teacher_calls")
+    entry = summary["points"][0]
+    assert entry["draws"] == [0, 0] and entry["generation_seeds"] == [0, 1]
+    assert entry["methods"]["fewgen"]["plus_seeds_vs_seeds_only"]["draws"] == 2
+    assert summary["verdict"]["text"].endswith("(2 runs (1 seed draw(s) x 2 generation seed(s))).")
+    path = tmp_path / "metrics/studies/ja_scale/summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(summary))
+    assert "2 runs (1 seed draw(s) x 2 generation seed(s)) per point" in seed_curve_summary(
+        tmp_path, name="ja_scale"
+    )
+    points[1]["generation_seed"] = 7
+    with pytest.raises(DataError, match="other draws"):
+        collect(points, LABELS, axis="teacher_calls")
+
+
+def test_the_readme_verdict_block_says_the_verdict_and_the_baselines(tmp_path: Path) -> None:
+    from synthdistill.docs_gen import study_verdict, verdict_markers
+
+    weak = GOLD[:30] + ["a"] * 30
+    _, summary = collect([point(2, d, "fewgen", GOLD, weak) for d in (0, 1)], LABELS)
+    path = tmp_path / "metrics/studies/seed_curve/summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(summary))
+    text = study_verdict(tmp_path, "seed_curve")
+    assert text.startswith(summary["verdict"]["text"])
+    assert "At 2 seed(s) per label: seeds-only student 0.500, teacher prompting 0.600" in text
+    assert "(test rows: the first 12 (labels in turn))" in text
+    assert verdict_markers("seed_curve")[0].startswith("<!-- verdict-seed_curve:begin ")
+    assert "not run yet" in study_verdict(tmp_path, "ja_scale")
+
+
+def test_baselines_carry_their_ci_only_where_one_seed_draw_is_behind_them(tmp_path: Path) -> None:
+    from synthdistill.docs_gen import seed_curve_summary
+
+    weak = GOLD[:30] + ["a"] * 30
+    _, one = collect([point(1, 0, "fewgen", GOLD, weak)], LABELS)
+    assert one["points"][0]["seeds_only_ci"] == [0.4, 0.6]
+    assert one["points"][0]["teacher_prompting_ci"] == [0.45, 0.75]
+    _, two = collect([point(1, d, "fewgen", GOLD, weak) for d in (0, 1)], LABELS)
+    assert "seeds_only_ci" not in two["points"][0]
+    path = tmp_path / "metrics/studies/seed_curve/summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(one))
+    assert "| 1 | 0.500 [0.400, 0.600] | 0.600 [0.450, 0.750] (12) |" in seed_curve_summary(
+        tmp_path
+    )
